@@ -1,0 +1,22 @@
+# One interface target carries the language level, warnings and sanitizers, so every library and
+# executable gets the same flags by linking `chat::options`.
+add_library(chat_options INTERFACE)
+add_library(chat::options ALIAS chat_options)
+
+target_compile_features(chat_options INTERFACE cxx_std_20)
+target_compile_options(chat_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wimplicit-fallthrough)
+# Asio's and spdlog's headers are included as system headers, so their own warnings never fail us.
+if(CHAT_WERROR)
+  target_compile_options(chat_options INTERFACE -Werror)
+endif()
+if(CHAT_SANITIZE)
+  target_compile_options(chat_options INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(chat_options INTERFACE -fsanitize=address,undefined)
+endif()
+# Asio is used header-only; these keep its configuration identical in every translation unit.
+target_compile_definitions(chat_options INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_BOOST_COROUTINE SPDLOG_FMT_EXTERNAL)

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "common/frame_arena.hpp"
+
+namespace chat {
+
+/// The bytes waiting to be sent to one connection, as ranges of shared chunks. A frame that
+/// directly follows the last queued one in the same chunk only lengthens that range, so a
+/// connection that receives every room message holds one range per chunk, not one per frame.
+class outbound_queue {
+  public:
+    outbound_queue() = default;
+    outbound_queue(const outbound_queue&) = delete;
+    outbound_queue& operator=(const outbound_queue&) = delete;
+    ~outbound_queue() { clear(); }
+
+    /// Queues `f` behind everything queued before.
+    void push(const frame& f);
+
+    /// Fills `out` with the queued ranges from the front, at most `out.size()` of them and about
+    /// `max_bytes` in all (a range is never split, so one may go past it). Returns how many.
+    std::size_t gather(std::span<std::string_view> out, std::size_t max_bytes) const;
+
+    /// Drops the first `n` bytes, which have been sent.
+    void consume(std::size_t n);
+
+    /// Drops everything, e.g. when the connection is gone.
+    void clear();
+
+    std::size_t bytes() const { return bytes_; }
+    bool empty() const { return bytes_ == 0; }
+    /// Ranges queued now; a measure of fragmentation for tests and stats.
+    std::size_t ranges() const { return segments_.size() - head_; }
+
+  private:
+    struct segment {
+        frame_chunk* chunk;  // holds one reference
+        std::uint32_t offset;
+        std::uint32_t size;
+    };
+
+    std::vector<segment> segments_;
+    std::size_t head_ = 0;  // segments before head_ are sent and released
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace chat

@@ -1,0 +1,70 @@
+#include "common/text_check.hpp"
+
+#include <cstdint>
+
+namespace chat {
+
+namespace {
+
+bool is_continuation(unsigned char c) {
+    return (c & 0xC0U) == 0x80U;
+}
+
+}  // namespace
+
+text_fault check_text(std::string_view text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* const end = p + text.size();
+    while (p < end) {
+        const unsigned char c = *p;
+        if (c < 0x80U) {
+            // Plain ASCII is the hot case: one compare per byte.
+            if (c >= 0x20U && c != 0x7FU) {
+                ++p;
+                continue;
+            }
+            if (c == '\t') {
+                ++p;
+                continue;
+            }
+            return c == 0 ? text_fault::nul : text_fault::control_char;
+        }
+        std::uint32_t cp = 0;
+        std::size_t extra = 0;
+        std::uint32_t min_cp = 0;
+        if ((c & 0xE0U) == 0xC0U) {
+            cp = c & 0x1FU;
+            extra = 1;
+            min_cp = 0x80;
+        } else if ((c & 0xF0U) == 0xE0U) {
+            cp = c & 0x0FU;
+            extra = 2;
+            min_cp = 0x800;
+        } else if ((c & 0xF8U) == 0xF0U) {
+            cp = c & 0x07U;
+            extra = 3;
+            min_cp = 0x10000;
+        } else {
+            return text_fault::bad_utf8;
+        }
+        if (static_cast<std::size_t>(end - p) <= extra) {
+            return text_fault::bad_utf8;
+        }
+        for (std::size_t i = 1; i <= extra; ++i) {
+            if (!is_continuation(p[i])) {
+                return text_fault::bad_utf8;
+            }
+            cp = (cp << 6U) | (p[i] & 0x3FU);
+        }
+        if (cp < min_cp || cp > 0x10FFFFU || (cp >= 0xD800U && cp <= 0xDFFFU)) {
+            return text_fault::bad_utf8;
+        }
+        if (cp >= 0x80U && cp <= 0x9FU) {
+            return text_fault::control_char;
+        }
+        p += extra + 1;
+    }
+    return text_fault::ok;
+}
+
+}  // namespace chat

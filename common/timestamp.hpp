@@ -1,0 +1,21 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace chat {
+
+/// Formats instants as RFC 3339 UTC with milliseconds (`2026-11-21T14:03:12.345Z`). The
+/// date-and-seconds part is cached, so the usual call only rewrites the three millisecond digits.
+class timestamp_formatter {
+  public:
+    /// The text for `t`; valid until the next call.
+    std::string_view format(std::chrono::system_clock::time_point t);
+
+  private:
+    std::int64_t cached_second_ = INT64_MIN;
+    char text_[25] = {};  // "YYYY-MM-DDTHH:MM:SS.mmmZ" plus room for the terminator
+};
+
+}  // namespace chat

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+
+namespace chat {
+
+/// Flood control: `rate` tokens per second refill a bucket of `burst`; each message takes one.
+/// Time is passed in, so tests drive it without sleeping. A rate of 0 means unlimited.
+class token_bucket {
+  public:
+    using clock = std::chrono::steady_clock;
+
+    token_bucket(double rate, double burst, clock::time_point now)
+        : rate_(rate), burst_(burst < 1.0 ? 1.0 : burst), tokens_(burst_), last_(now) {}
+
+    /// Takes a token if one is there.
+    bool try_take(clock::time_point now) {
+        if (rate_ <= 0.0) {
+            return true;
+        }
+        refill(now);
+        if (tokens_ >= 1.0) {
+            tokens_ -= 1.0;
+            return true;
+        }
+        return false;
+    }
+
+    /// How long until a token will be there (zero if one is there now).
+    clock::duration wait_time(clock::time_point now) {
+        if (rate_ <= 0.0) {
+            return clock::duration::zero();
+        }
+        refill(now);
+        if (tokens_ >= 1.0) {
+            return clock::duration::zero();
+        }
+        const std::chrono::duration<double> wait{(1.0 - tokens_) / rate_};
+        return std::chrono::ceil<clock::duration>(wait);
+    }
+
+  private:
+    void refill(clock::time_point now) {
+        const std::chrono::duration<double> elapsed = now - last_;
+        last_ = now;
+        if (elapsed.count() > 0) {
+            tokens_ += elapsed.count() * rate_;
+            if (tokens_ > burst_) {
+                tokens_ = burst_;
+            }
+        }
+    }
+
+    double rate_;
+    double burst_;
+    double tokens_;
+    clock::time_point last_;
+};
+
+}  // namespace chat

@@ -1,0 +1,61 @@
+#include "server/close_reason.hpp"
+
+namespace chat {
+
+std::string_view to_string(close_reason reason) {
+    switch (reason) {
+        case close_reason::quit:
+            return "quit";
+        case close_reason::disconnected:
+            return "disconnected";
+        case close_reason::idle_timeout:
+            return "idle-timeout";
+        case close_reason::handshake_timeout:
+            return "handshake-timeout";
+        case close_reason::slow_consumer:
+            return "slow-consumer";
+        case close_reason::shutdown:
+            return "shutdown";
+        case close_reason::io_error:
+            return "io-error";
+        case close_reason::server_full:
+            return "server-full";
+        case close_reason::too_many_from_address:
+            return "too-many-from-address";
+    }
+    return "unknown";
+}
+
+leave_reason to_leave_reason(close_reason reason) {
+    switch (reason) {
+        case close_reason::quit:
+            return leave_reason::quit;
+        case close_reason::disconnected:
+            return leave_reason::disconnected;
+        case close_reason::idle_timeout:
+        case close_reason::handshake_timeout:
+            return leave_reason::timeout;
+        case close_reason::slow_consumer:
+            return leave_reason::slow_consumer;
+        case close_reason::shutdown:
+            return leave_reason::shutdown;
+        case close_reason::io_error:
+        case close_reason::server_full:
+        case close_reason::too_many_from_address:
+            return leave_reason::error;
+    }
+    return leave_reason::error;
+}
+
+bool says_goodbye(close_reason reason) {
+    switch (reason) {
+        case close_reason::disconnected:
+        case close_reason::slow_consumer:
+        case close_reason::io_error:
+            return false;
+        default:
+            return true;
+    }
+}
+
+}  // namespace chat

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace chat {
+
+/// Everything the daemon can be told by flags or the config file; defaults are the documented ones.
+struct server_config {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 7777;
+    std::size_t max_clients = 10000;        ///< 0: no limit
+    std::size_t max_per_ip = 100;           ///< 0: no limit
+    std::size_t max_line = 4096;            ///< bytes in one line, `\n` not counted
+    std::size_t max_send_queue = 1U << 20;  ///< unsent bytes before a slow consumer is dropped
+    double rate = 20.0;                     ///< lines per second per connection; 0: no limit
+    double burst = 40.0;                    ///< lines a connection may send at once
+    std::chrono::milliseconds handshake_timeout{10'000};  ///< 0: none
+    std::chrono::milliseconds idle_timeout{120'000};      ///< 0: none
+    std::chrono::milliseconds shutdown_timeout{2'000};    ///< flush bound on SIGINT/SIGTERM
+    std::string log_level = "info";
+    std::string log_file;  ///< empty: stderr
+};
+
+}  // namespace chat

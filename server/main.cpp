@@ -1,0 +1,65 @@
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <variant>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "server/options.hpp"
+#include "server/server.hpp"
+
+int main(int argc, char** argv) {
+    auto parsed = chat::parse_server_options(argc, argv);
+    if (const auto* exit = std::get_if<chat::options_exit>(&parsed)) {
+        if (exit->code == 0) {
+            std::cout << exit->output;
+        } else {
+            std::cerr << exit->output << '\n';
+        }
+        return exit->code;
+    }
+    const auto& config = std::get<chat::server_config>(parsed);
+
+    try {
+        auto logger = config.log_file.empty()
+                          ? spdlog::stderr_logger_st("chat-server")
+                          : spdlog::basic_logger_st("chat-server", config.log_file);
+        spdlog::set_default_logger(logger);
+        spdlog::set_level(spdlog::level::from_str(config.log_level));
+        spdlog::flush_on(spdlog::level::trace);
+    } catch (const std::exception& e) {
+        std::cerr << "chat-server: cannot open log: " << e.what() << '\n';
+        return 1;
+    }
+
+    // A peer that vanishes while we write must be an error code, never a signal.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    try {
+        boost::asio::io_context io(1);
+        chat::server server(io, config);
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+            if (!ec) {
+                spdlog::info("received signal {}", signal_number);
+                server.stop();
+            }
+        });
+        server.start();
+        io.run();
+        // run() returns once the last connection is closed; the signal wait may still be armed
+        // if we never got a signal, which cannot happen: nothing else ends the accept loop.
+        return 0;
+    } catch (const boost::system::system_error& e) {
+        spdlog::critical("cannot start: {}", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,173 @@
+#include "server/options.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <boost/program_options.hpp>
+
+namespace chat {
+
+namespace po = boost::program_options;
+
+namespace {
+
+/// Reads a whole decimal number in [min, max] from `text`, or nothing.
+std::optional<unsigned long long> parse_number(const std::string& text, unsigned long long min,
+                                               unsigned long long max) {
+    unsigned long long value = 0;
+    const char* const end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty() || value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<double> parse_decimal(const std::string& text, double min, double max) {
+    double value = 0;
+    const char* const end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty() || !(value >= min && value <= max)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+struct bad_value {
+    std::string message;
+};
+
+template <class T>
+T number_option(const po::variables_map& vm, const char* name, unsigned long long min,
+                unsigned long long max) {
+    const auto& text = vm[name].as<std::string>();
+    const auto value = parse_number(text, min, max);
+    if (!value) {
+        throw bad_value{fmt::format("--{} must be a whole number from {} to {}, not '{}'", name,
+                                    min, max, text)};
+    }
+    return static_cast<T>(*value);
+}
+
+std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char* name) {
+    const auto& text = vm[name].as<std::string>();
+    const auto value = parse_decimal(text, 0.0, 86400.0 * 365);
+    if (!value) {
+        throw bad_value{
+            fmt::format("--{} must be a number of seconds (0 for none), not '{}'", name, text)};
+    }
+    return std::chrono::milliseconds(static_cast<long long>(*value * 1000.0));
+}
+
+constexpr const char* usage_head =
+    "chat-server: a line-protocol chat daemon (protocol chat/1)\n\n"
+    "Usage: chat-server [options]\n\n";
+
+}  // namespace
+
+std::variant<server_config, options_exit> parse_server_options(int argc, const char* const* argv) {
+    const server_config defaults;
+    po::options_description general("General");
+    general.add_options()("help,h", "print this help and exit")(
+        "version,V", "print the version and exit")("config,c", po::value<std::string>(),
+                                                   "read options from this INI-style file "
+                                                   "(flags given on the command line win)");
+    po::options_description daemon("Daemon");
+    daemon.add_options()("bind", po::value<std::string>()->default_value(defaults.bind),
+                         "address to listen on (IPv4 or IPv6; 0.0.0.0 or :: for all)")(
+        "port", po::value<std::string>()->default_value(std::to_string(defaults.port)),
+        "TCP port; 0 picks a free one (logged at start)")(
+        "max-clients",
+        po::value<std::string>()->default_value(std::to_string(defaults.max_clients)),
+        "most connections at once; 0 for no limit")(
+        "max-per-ip", po::value<std::string>()->default_value(std::to_string(defaults.max_per_ip)),
+        "most connections from one address; 0 for no limit")(
+        "max-line", po::value<std::string>()->default_value(std::to_string(defaults.max_line)),
+        "longest line in bytes, the newline not counted")(
+        "max-send-queue",
+        po::value<std::string>()->default_value(std::to_string(defaults.max_send_queue)),
+        "unsent bytes a client may fall behind before it is dropped; 0 for no limit")(
+        "rate", po::value<std::string>()->default_value("20"),
+        "lines per second each client may send; 0 for no limit")(
+        "burst", po::value<std::string>()->default_value("40"),
+        "lines a client may send at once before --rate applies")(
+        "handshake-timeout", po::value<std::string>()->default_value("10"),
+        "seconds a new connection has to give its name; 0 for none")(
+        "idle-timeout", po::value<std::string>()->default_value("120"),
+        "seconds of silence before a client is dropped (PING at half); 0 for none")(
+        "shutdown-timeout", po::value<std::string>()->default_value("2"),
+        "seconds to flush output to clients when stopping")(
+        "log-level", po::value<std::string>()->default_value(defaults.log_level),
+        "trace, debug, info, warn, error, critical or off")(
+        "log-file", po::value<std::string>(), "append the log to this file instead of stderr");
+
+    po::options_description all;
+    all.add(general).add(daemon);
+
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+        if (vm.count("help") != 0U) {
+            std::ostringstream out;
+            out << usage_head << all;
+            return options_exit{0, out.str()};
+        }
+        if (vm.count("version") != 0U) {
+            return options_exit{0, fmt::format("chat-server {} (protocol chat/1)\n", CHAT_VERSION)};
+        }
+        if (vm.count("config") != 0U) {
+            const auto& path = vm["config"].as<std::string>();
+            std::ifstream file(path);
+            if (!file) {
+                return options_exit{2,
+                                    fmt::format("chat-server: cannot read config file '{}'", path)};
+            }
+            // Values already given on the command line are kept: store() never overwrites.
+            po::store(po::parse_config_file(file, daemon, /*allow_unregistered=*/false), vm);
+        }
+        po::notify(vm);
+
+        server_config c;
+        c.bind = vm["bind"].as<std::string>();
+        c.port = number_option<std::uint16_t>(vm, "port", 0, 65535);
+        c.max_clients = number_option<std::size_t>(vm, "max-clients", 0, 10'000'000);
+        c.max_per_ip = number_option<std::size_t>(vm, "max-per-ip", 0, 10'000'000);
+        c.max_line = number_option<std::size_t>(vm, "max-line", 64, 1U << 20);
+        c.max_send_queue = number_option<std::size_t>(vm, "max-send-queue", 0, 1ULL << 34);
+        const auto rate = parse_decimal(vm["rate"].as<std::string>(), 0, 1e9);
+        if (!rate) {
+            throw bad_value{"--rate must be a number of lines per second (0 for no limit)"};
+        }
+        c.rate = *rate;
+        const auto burst = parse_decimal(vm["burst"].as<std::string>(), 1, 1e9);
+        if (!burst) {
+            throw bad_value{"--burst must be a number of lines, at least 1"};
+        }
+        c.burst = *burst;
+        c.handshake_timeout = seconds_option(vm, "handshake-timeout");
+        c.idle_timeout = seconds_option(vm, "idle-timeout");
+        c.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
+        c.log_level = vm["log-level"].as<std::string>();
+        static constexpr const char* levels[] = {"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+        if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels)) {
+            throw bad_value{fmt::format(
+                "--log-level must be trace, debug, info, warn, error, critical or off, not '{}'",
+                c.log_level)};
+        }
+        if (vm.count("log-file") != 0U) {
+            c.log_file = vm["log-file"].as<std::string>();
+        }
+        return c;
+    } catch (const bad_value& e) {
+        return options_exit{2, "chat-server: " + e.message};
+    } catch (const po::error& e) {
+        return options_exit{2, fmt::format("chat-server: {} (see --help)", e.what())};
+    }
+}
+
+}  // namespace chat

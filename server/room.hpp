@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/frame_arena.hpp"
+#include "common/names.hpp"
+#include "common/protocol.hpp"
+#include "common/timestamp.hpp"
+#include "server/participant.hpp"
+
+namespace chat {
+
+/// What a routing request came to, for the caller to answer with WELCOME/ERR.
+enum class route_result { ok, name_invalid, name_taken, no_such_user };
+
+/// A chat room: its members by name, and every routing decision (broadcast, private message,
+/// rename, join and leave notices). Each message is encoded once into the arena and the same
+/// frame is queued on every recipient. Holds members by `shared_ptr`; no I/O of its own.
+class room {
+  public:
+    /// `arena` encodes every frame; `name_seed` seeds generated names.
+    explicit room(frame_arena& arena, std::uint64_t name_seed = 1);
+
+    /// Adds `p` as `name` (checked and made unique here) and tells the others `JOIN`.
+    /// On success the name is `p->name()`. An empty `name` asks for a generated one.
+    route_result join(const std::shared_ptr<participant>& p, std::string_view name);
+
+    /// Removes `p` and tells the others `LEAVE <name> <reason> [text]`; `notify` false skips the
+    /// notice (at shutdown everyone is leaving anyway). Idempotent: no-op when `p` is not in.
+    void leave(participant& p, leave_reason reason, std::string_view text, bool notify = true);
+
+    /// `MSG` from `from` to every other member.
+    void say(participant& from, std::string_view text);
+    /// `ME` from `from` to every other member.
+    void act(participant& from, std::string_view text);
+    /// `PRIV` from `from` to the member named `to` only.
+    route_result whisper(participant& from, std::string_view to, std::string_view text);
+    /// Renames `p` and tells everyone, `p` included, `NICK <old> <new>`.
+    route_result rename(participant& p, std::string_view new_name);
+    /// `USERS` with every member's name, sorted without regard to case, queued to `to`.
+    void who(participant& to);
+    /// Queues any frame to one member (for replies the room does not compose itself).
+    void send_to(participant& to, const frame& f) { to.deliver(f); }
+
+    std::size_t size() const { return members_.size(); }
+    bool has_name(std::string_view name) const;
+    /// Messages (MSG, PRIV, ME) routed since start.
+    std::uint64_t messages_routed() const { return next_id_ - 1; }
+    frame_arena& arena() { return arena_; }
+
+  private:
+    void broadcast(const frame& f, const participant* except);
+    /// Assigns the id and receive time of a MSG/PRIV/ME and encodes it.
+    frame encode_message(std::string_view tag, std::string_view from, std::string_view text);
+    std::string generate_name();
+
+    frame_arena& arena_;
+    std::vector<std::shared_ptr<participant>> members_;
+    std::unordered_map<std::string, participant*> by_key_;
+    name_generator names_;
+    timestamp_formatter clock_text_;
+    std::uint64_t next_id_ = 1;
+};
+
+}  // namespace chat

@@ -1,0 +1,192 @@
+#include "server/server.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+#include <random>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/write.hpp>
+
+#include "server/session.hpp"
+
+namespace chat {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr auto sweep_interval = std::chrono::milliseconds(100);
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
+std::size_t chunk_size_for(std::size_t max_line) {
+    // A frame is the line plus a header of at most ~100 bytes; keep several frames per chunk.
+    return std::max<std::size_t>(64 * 1024, (max_line + 256) * 4);
+}
+
+tcp::endpoint resolve_bind(const std::string& bind, std::uint16_t port) {
+    error_code ec;
+    const auto address = asio::ip::make_address(bind, ec);
+    if (ec) {
+        throw boost::system::system_error(ec, fmt::format("bad bind address '{}'", bind));
+    }
+    return {address, port};
+}
+
+std::string describe(const tcp::endpoint& ep) {
+    if (ep.address().is_v6()) {
+        return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
+    }
+    return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+}  // namespace
+
+server::server(asio::io_context& io, const server_config& config)
+    : io_(io),
+      config_(config),
+      arena_(chunk_size_for(config.max_line)),
+      lobby_(arena_, std::random_device{}()),
+      writes_(io),
+      read_buffer_(read_buffer_size),
+      context_{io, config_, arena_, lobby_, writes_, sessions_, read_buffer_},
+      acceptor_(io),
+      accept_retry_(io),
+      sweep_timer_(io) {
+    const tcp::endpoint endpoint = resolve_bind(config_.bind, config_.port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    if (endpoint.address().is_v6() && endpoint.address().is_unspecified()) {
+        // "::" serves IPv4 too where the system allows it.
+        error_code ignored;
+        acceptor_.set_option(asio::ip::v6_only(false), ignored);
+    }
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+server::~server() = default;
+
+void server::start() {
+    spdlog::info("listening on {}", describe(acceptor_.local_endpoint()));
+    do_accept();
+    schedule_sweep();
+}
+
+void server::do_accept() {
+    acceptor_.async_accept(
+        [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void server::on_accept(const error_code& ec, tcp::socket socket) {
+    if (stopping_ || ec == asio::error::operation_aborted) {
+        return;
+    }
+    if (ec) {
+        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory || ec.value() == ENFILE) {
+            // Out of descriptors or memory: accepting again at once would spin. Existing
+            // sessions keep running; new ones wait in the backlog until something frees up.
+            spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(),
+                         accept_backoff.count());
+            accept_retry_.expires_after(accept_backoff);
+            accept_retry_.async_wait([this](const error_code& wait_ec) {
+                if (!wait_ec && !stopping_) {
+                    do_accept();
+                }
+            });
+            return;
+        }
+        spdlog::debug("accept failed: {}", ec.message());
+        do_accept();
+        return;
+    }
+    error_code opt_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(opt_ec);
+    if (opt_ec) {
+        do_accept();  // the peer is already gone
+        return;
+    }
+    if (config_.max_clients != 0 && sessions_.size() >= config_.max_clients) {
+        spdlog::warn("{} refused: server full ({} connections)", describe(peer), sessions_.size());
+        refuse(socket, fmt::format("ERR server-full the server is full ({} connections); try "
+                                   "again later\nBYE server full\n",
+                                   config_.max_clients));
+    } else if (config_.max_per_ip != 0 &&
+               sessions_.count_from(peer.address()) >= config_.max_per_ip) {
+        spdlog::warn("{} refused: {} connections from that address already", describe(peer),
+                     config_.max_per_ip);
+        refuse(socket, fmt::format("ERR too-many-from-address {} connections from your address "
+                                   "already\nBYE too many connections\n",
+                                   config_.max_per_ip));
+    } else {
+        socket.non_blocking(true, opt_ec);
+        socket.set_option(tcp::no_delay(true), opt_ec);
+        spdlog::info("{} connected", describe(peer));
+        auto s = std::make_shared<session>(std::move(socket), context_);
+        sessions_.add(s, peer.address());
+        s->start();
+    }
+    do_accept();
+}
+
+void server::refuse(tcp::socket& socket, std::string_view line) {
+    // A fresh socket's send buffer is empty, so this short write cannot block or be partial.
+    error_code ec;
+    socket.non_blocking(true, ec);
+    asio::write(socket, asio::buffer(line.data(), line.size()), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
+}
+
+void server::schedule_sweep() {
+    sweep_timer_.expires_after(sweep_interval);
+    sweep_timer_.async_wait([this](const error_code& ec) {
+        if (!ec) {
+            sweep();
+        }
+    });
+}
+
+void server::sweep() {
+    const auto now = session::clock::now();
+    std::vector<std::pair<std::shared_ptr<session>, close_reason>> due;
+    for (const auto& s : sessions_.all()) {
+        if (const auto reason = s->check_deadlines(now)) {
+            due.emplace_back(s, *reason);
+        }
+    }
+    for (auto& [s, reason] : due) {
+        s->on_deadline(reason);
+    }
+    if (stopping_ && sessions_.size() == 0) {
+        spdlog::info("all connections closed; exiting");
+        return;  // nothing left: let io.run() return
+    }
+    schedule_sweep();
+}
+
+void server::stop() {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    spdlog::info("shutting down: saying BYE to {} connection(s)", sessions_.size());
+    error_code ec;
+    acceptor_.close(ec);
+    accept_retry_.cancel();
+    for (const auto& s : sessions_.snapshot()) {
+        s->close(close_reason::shutdown);
+    }
+    // The sweep ends whatever is still open after shutdown_timeout, then stops itself.
+    sweep_timer_.cancel();
+    sweep();
+}
+
+}  // namespace chat

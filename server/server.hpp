@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "common/frame_arena.hpp"
+#include "server/config.hpp"
+#include "server/room.hpp"
+#include "server/server_context.hpp"
+#include "server/session_registry.hpp"
+#include "server/write_scheduler.hpp"
+
+namespace chat {
+
+/// The daemon: accepts connections into one room, enforces connection limits, walks the sessions
+/// for deadlines, and stops gracefully. Runs on the `io_context` it is given, on one thread.
+class server {
+  public:
+    /// Binds and listens; throws `boost::system::system_error` when that fails.
+    server(boost::asio::io_context& io, const server_config& config);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /// Starts accepting and the deadline sweep.
+    void start();
+
+    /// Stops accepting, says BYE to everyone and closes each connection once its output is out,
+    /// waiting at most `shutdown_timeout`. `io.run()` returns when the last one is gone.
+    void stop();
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  private:
+    void do_accept();
+    void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+    /// Answers a refused newcomer with one line and closes it; nothing else is kept of it.
+    static void refuse(boost::asio::ip::tcp::socket& socket, std::string_view line);
+    void schedule_sweep();
+    void sweep();
+
+    boost::asio::io_context& io_;
+    server_config config_;
+    // The arena is declared first so that it is destroyed last: sessions, the room and the
+    // scheduler all hold frames from it.
+    frame_arena arena_;
+    room lobby_;
+    session_registry sessions_;
+    write_scheduler writes_;
+    std::vector<char> read_buffer_;
+    server_context context_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer accept_retry_;
+    boost::asio::steady_timer sweep_timer_;
+    bool stopping_ = false;
+};
+
+}  // namespace chat

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "common/frame_arena.hpp"
+#include "server/config.hpp"
+#include "server/room.hpp"
+
+namespace chat {
+
+class session_registry;
+class write_scheduler;
+
+/// What every session shares, owned by the server and outliving every session.
+struct server_context {
+    boost::asio::io_context& io;
+    const server_config& config;
+    frame_arena& arena;
+    room& lobby;
+    write_scheduler& writes;
+    session_registry& sessions;
+    /// One scratch buffer for every read: sessions keep only the unfinished line, so an idle
+    /// connection holds no read buffer at all.
+    std::vector<char>& read_buffer;
+    /// The last PING token handed out.
+    std::uint64_t ping_tokens = 0;
+};
+
+}  // namespace chat

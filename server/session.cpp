@@ -1,0 +1,540 @@
+#include "server/session.hpp"
+
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "common/encode.hpp"
+#include "common/text_check.hpp"
+#include "server/session_registry.hpp"
+#include "server/write_scheduler.hpp"
+
+namespace chat {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// How many reads one readiness event may do before other connections get their turn.
+constexpr int reads_per_event = 4;
+// How long a closing connection may take to read its BYE and hang up.
+constexpr auto linger_bound = std::chrono::seconds(2);
+// Ranges per writev; a range is often a whole 64 KiB chunk, so this is rarely the limit.
+constexpr std::size_t iov_batch = 256;
+
+std::string describe(const asio::ip::tcp::endpoint& ep) {
+    if (ep.address().is_v6()) {
+        return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
+    }
+    return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+std::string_view trim_blanks(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+bool is_disconnect(const error_code& ec) {
+    return ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
+}  // namespace
+
+session::session(asio::ip::tcp::socket socket, server_context& ctx)
+    : socket_(std::move(socket)),
+      ctx_(ctx),
+      framer_(ctx.config.max_line),
+      bucket_(ctx.config.rate, ctx.config.burst, clock::now()),
+      connected_at_(clock::now()),
+      last_heard_(connected_at_) {
+    error_code ec;
+    peer_ = socket_.remote_endpoint(ec);
+}
+
+void session::start() {
+    const auto& c = ctx_.config;
+    const std::string limits = fmt::format(
+        "max-line={},max-name={},rate={},burst={},max-send-queue={},idle-timeout={},"
+        "handshake-timeout={}",
+        c.max_line, max_name_length, c.rate, c.burst, c.max_send_queue,
+        std::chrono::duration<double>(c.idle_timeout).count(),
+        std::chrono::duration<double>(c.handshake_timeout).count());
+    reply({"HELLO", protocol_version, limits,
+           "Welcome! Send your name, or an empty line for a generated one."});
+    wait_readable();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+void session::wait_readable() {
+    socket_.async_wait(
+        asio::socket_base::wait_read,
+        [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+}
+
+void session::on_readable(const error_code& ec) {
+    if (ec || state_ == state::closed) {
+        return;  // cancelled by close; nothing else can fail a wait
+    }
+    auto& buffer = ctx_.read_buffer;
+    for (int round = 0; round < reads_per_event; ++round) {
+        error_code read_ec;
+        const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+            wait_readable();
+            return;
+        }
+        if (read_ec == asio::error::eof) {
+            on_eof();
+            return;
+        }
+        if (read_ec) {
+            close(is_disconnect(read_ec) ? close_reason::disconnected : close_reason::io_error);
+            return;
+        }
+        last_heard_ = clock::now();
+        if (state_ == state::closing) {
+            continue;  // lingering: input is read only so that closing sends FIN, not RST
+        }
+        if (!consume(std::string_view{buffer.data(), n})) {
+            return;  // throttled: the timer resumes reading
+        }
+    }
+    // More may be waiting, but others get their turn first.
+    asio::post(ctx_.io, [self = shared_from_this()] { self->on_readable({}); });
+}
+
+void session::on_eof() {
+    if (state_ == state::closing) {
+        finish();  // the peer has read our goodbye and hung up
+        return;
+    }
+    // An unfinished line in the framer dies here: it was never a message.
+    close(close_reason::disconnected);
+}
+
+bool session::consume(std::string_view bytes) {
+    const auto now = clock::now();
+    if (const auto wait = bucket_.wait_time(now); wait > clock::duration::zero()) {
+        backlog_.append(bytes);
+        throttle(wait);
+        return false;
+    }
+    const std::size_t used = framer_.feed(bytes, [&](frame_event event, std::string_view line) {
+        handle_line(event, line);
+        bucket_.try_take(now);
+        return is_open() && bucket_.wait_time(now) == clock::duration::zero();
+    });
+    if (!is_open()) {
+        return true;  // the line closed us; the caller reads on only to see the peer hang up
+    }
+    if (used < bytes.size()) {
+        backlog_.append(bytes.substr(used));
+        throttle(bucket_.wait_time(clock::now()));
+        return false;
+    }
+    return true;
+}
+
+void session::throttle(clock::duration wait) {
+    if (!throttle_timer_) {
+        throttle_timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
+    }
+    throttle_timer_->expires_after(wait);
+    throttle_timer_->async_wait([self = shared_from_this()](const error_code& ec) {
+        if (!ec) {
+            self->on_throttle_end();
+        }
+    });
+}
+
+void session::on_throttle_end() {
+    if (state_ == state::closed) {
+        return;
+    }
+    if (state_ == state::closing) {
+        wait_readable();  // reading stopped for the flood; resume it to see the peer hang up
+        return;
+    }
+    std::string pending;
+    pending.swap(backlog_);
+    if (consume(pending)) {
+        wait_readable();
+    }
+}
+
+void session::handle_line(frame_event event, std::string_view line) {
+    if (event == frame_event::too_long) {
+        send_error(protocol_error::line_too_long,
+                   fmt::format("lines are limited to {} bytes; that one was dropped",
+                               ctx_.config.max_line));
+        return;
+    }
+    switch (check_text(line)) {
+        case text_fault::ok:
+            break;
+        case text_fault::bad_utf8:
+            send_error(protocol_error::bad_encoding,
+                       "that line was not valid UTF-8; it was dropped");
+            return;
+        case text_fault::nul:
+            send_error(protocol_error::bad_encoding, "that line held a NUL byte; it was dropped");
+            return;
+        case text_fault::control_char:
+            send_error(protocol_error::bad_encoding,
+                       "that line held a control character; it was dropped");
+            return;
+    }
+    if (state_ == state::handshake) {
+        handle_name(line);
+    } else {
+        handle_command(line);
+    }
+}
+
+void session::handle_name(std::string_view line) {
+    const std::string_view wanted = trim_blanks(line);
+    switch (ctx_.lobby.join(shared_from_this(), wanted)) {
+        case route_result::ok:
+            state_ = state::registered;
+            reply({"WELCOME", name(), fmt::format("Hello {}! /help lists the commands.", name())});
+            spdlog::info("{} registered as {}", describe(peer_), name());
+            return;
+        case route_result::name_taken:
+            send_error(protocol_error::name_taken,
+                       fmt::format("the name {} is taken; send another", wanted));
+            return;
+        default:
+            send_error(protocol_error::name_invalid,
+                       "a name is 1 to 32 of A-Z a-z 0-9 _ - . and not 'server'; send another");
+            return;
+    }
+}
+
+void session::handle_command(std::string_view line) {
+    const command cmd = parse_command(line);
+    room& lobby = ctx_.lobby;
+    switch (cmd.kind) {
+        case command_kind::empty:
+            return;
+        case command_kind::say:
+            SPDLOG_DEBUG("MSG {}: {}", name(), cmd.text);
+            lobby.say(*this, cmd.text);
+            return;
+        case command_kind::me:
+            SPDLOG_DEBUG("ME {}: {}", name(), cmd.text);
+            lobby.act(*this, cmd.text);
+            return;
+        case command_kind::private_message:
+            SPDLOG_DEBUG("PRIV {} -> {}: {}", name(), cmd.target, cmd.text);
+            if (lobby.whisper(*this, cmd.target, cmd.text) != route_result::ok) {
+                send_error(protocol_error::no_such_user,
+                           fmt::format("nobody here is called {}", cmd.target));
+            }
+            return;
+        case command_kind::nick: {
+            const std::string old_name = name();
+            switch (lobby.rename(*this, cmd.target)) {
+                case route_result::ok:
+                    if (old_name != name()) {
+                        spdlog::info("{} renamed {} -> {}", describe(peer_), old_name, name());
+                    }
+                    return;
+                case route_result::name_taken:
+                    send_error(protocol_error::name_taken,
+                               fmt::format("the name {} is taken", cmd.target));
+                    return;
+                default:
+                    send_error(protocol_error::name_invalid,
+                               "a name is 1 to 32 of A-Z a-z 0-9 _ - . and not 'server'");
+                    return;
+            }
+        }
+        case command_kind::who:
+            lobby.who(*this);
+            return;
+        case command_kind::ping:
+            if (cmd.text.empty()) {
+                reply({"PONG"});
+            } else {
+                reply({"PONG", cmd.text});
+            }
+            return;
+        case command_kind::pong:
+            if (cmd.text == decimal(ping_sent_).view()) {
+                ping_sent_ = 0;
+            }
+            return;
+        case command_kind::help:
+            reply({"INFO", "Type a line to talk to the room. Commands:"});
+            reply({"INFO", "@NAME TEXT or /msg NAME TEXT - a private message"});
+            reply({"INFO", "/me ACTION - an action, shown as '* you ACTION'"});
+            reply({"INFO", "/nick NAME - change your name; /who - who is here"});
+            reply({"INFO", "/ping [TOKEN] - PONG back; /stats - server figures"});
+            reply({"INFO", "/quit [REASON] - leave; //TEXT sends /TEXT"});
+            return;
+        case command_kind::stats:
+            reply({"INFO", fmt::format("connections={} users={} messages={}", ctx_.sessions.size(),
+                                       lobby.size(), lobby.messages_routed())});
+            return;
+        case command_kind::quit:
+            close(close_reason::quit, cmd.text);
+            return;
+        case command_kind::unknown:
+            send_error(protocol_error::unknown_command,
+                       fmt::format("there is no command /{}; /help lists them", cmd.target));
+            return;
+        case command_kind::usage: {
+            std::string_view how = "see /help";
+            if (cmd.target == "msg") {
+                how = "/msg NAME TEXT";
+            } else if (cmd.target == "@") {
+                how = "@NAME TEXT";
+            } else if (cmd.target == "nick") {
+                how = "/nick NAME";
+            } else if (cmd.target == "me") {
+                how = "/me ACTION";
+            } else if (cmd.target == "pong") {
+                how = "/pong TOKEN";
+            }
+            send_error(protocol_error::usage, fmt::format("usage: {}", how));
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+void session::reply(std::initializer_list<std::string_view> fields) {
+    deliver(encode_line(ctx_.arena, fields));
+}
+
+void session::send_error(protocol_error code, std::string_view text) {
+    reply({"ERR", to_string(code), text});
+}
+
+void session::deliver(const frame& f) {
+    if (state_ == state::closed || slow_ || half_closed_) {
+        return;
+    }
+    out_.push(f);
+    const std::size_t limit = ctx_.config.max_send_queue;
+    if (limit != 0 && out_.bytes() > limit) {
+        // Never close inside a broadcast: drop the backlog now so memory stays bounded, refuse
+        // everything else, and end the session from a fresh handler.
+        slow_ = true;
+        out_.clear();
+        asio::post(ctx_.io,
+                   [self = shared_from_this()] { self->close(close_reason::slow_consumer); });
+        return;
+    }
+    schedule_flush();
+}
+
+void session::schedule_flush() {
+    if (!flush_scheduled_ && !waiting_writable_) {
+        flush_scheduled_ = true;
+        ctx_.writes.schedule(shared_from_this());
+    }
+}
+
+void session::flush() {
+    flush_scheduled_ = false;
+    if (state_ == state::closed || waiting_writable_) {
+        return;
+    }
+    std::array<std::string_view, iov_batch> ranges;
+    std::array<iovec, iov_batch> iov{};
+    while (!out_.empty()) {
+        const std::size_t count = out_.gather(ranges, SIZE_MAX);
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            iov[i].iov_base = const_cast<char*>(ranges[i].data());
+            iov[i].iov_len = ranges[i].size();
+            total += ranges[i].size();
+        }
+        const ssize_t written =
+            ::writev(socket_.native_handle(), iov.data(), static_cast<int>(count));
+        if (written < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_writable();
+                return;
+            }
+            const error_code ec(errno, boost::system::system_category());
+            out_.clear();
+            if (state_ == state::closing) {
+                finish();
+            } else {
+                close(is_disconnect(ec) ? close_reason::disconnected : close_reason::io_error);
+            }
+            return;
+        }
+        out_.consume(static_cast<std::size_t>(written));
+        if (static_cast<std::size_t>(written) < total) {
+            wait_writable();
+            return;
+        }
+    }
+    if (state_ == state::closing) {
+        on_flushed();
+    }
+}
+
+void session::wait_writable() {
+    waiting_writable_ = true;
+    socket_.async_wait(asio::socket_base::wait_write,
+                       [self = shared_from_this()](const error_code& ec) {
+                           self->waiting_writable_ = false;
+                           if (!ec) {
+                               self->flush();
+                           }
+                       });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closing
+
+void session::close(close_reason reason, std::string_view text) {
+    if (state_ == state::closing || state_ == state::closed) {
+        return;
+    }
+    const bool was_member = state_ == state::registered;
+    state_ = state::closing;
+    reason_ = reason;
+    closing_since_ = clock::now();
+    if (was_member) {
+        spdlog::info("{} ({}) disconnected: {}", describe(peer_), name(), to_string(reason));
+        ctx_.lobby.leave(*this, to_leave_reason(reason), text, reason != close_reason::shutdown);
+    } else {
+        spdlog::info("{} disconnected before registering: {}", describe(peer_), to_string(reason));
+    }
+    if (throttle_timer_) {
+        throttle_timer_->cancel();
+    }
+    backlog_.clear();
+    if (!says_goodbye(reason)) {
+        finish();
+        return;
+    }
+    std::string_view bye = "closing";
+    switch (reason) {
+        case close_reason::quit:
+            bye = "goodbye";
+            break;
+        case close_reason::idle_timeout:
+            bye = "idle for too long";
+            break;
+        case close_reason::handshake_timeout:
+            bye = "no name given in time";
+            break;
+        case close_reason::shutdown:
+            bye = "server shutting down";
+            break;
+        default:
+            break;
+    }
+    out_.push(encode_line(ctx_.arena, {"BYE", bye}));
+    schedule_flush();
+}
+
+void session::on_flushed() {
+    if (half_closed_) {
+        return;
+    }
+    // Everything including BYE is out: send FIN, and keep reading until the peer closes, so
+    // that unread input does not turn our close into a reset that could destroy the BYE.
+    half_closed_ = true;
+    error_code ec;
+    socket_.shutdown(asio::socket_base::shutdown_send, ec);
+    if (reason_ == close_reason::shutdown) {
+        finish();  // the daemon is stopping: do not wait on peers
+    }
+}
+
+void session::finish() {
+    if (state_ == state::closed) {
+        return;
+    }
+    state_ = state::closed;
+    error_code ec;
+    if (reason_ == close_reason::shutdown || half_closed_) {
+        // Drain what is readable now so that close() sends FIN rather than RST.
+        std::array<char, 4096> sink{};
+        for (int i = 0; i < 16; ++i) {
+            const auto n = socket_.read_some(asio::buffer(sink), ec);
+            if (ec || n == 0) {
+                break;
+            }
+        }
+    }
+    socket_.close(ec);
+    out_.clear();
+    if (throttle_timer_) {
+        throttle_timer_->cancel();
+    }
+    ctx_.sessions.remove(*this);
+}
+
+std::optional<close_reason> session::check_deadlines(clock::time_point now) {
+    const auto& c = ctx_.config;
+    switch (state_) {
+        case state::handshake:
+            if (c.handshake_timeout.count() > 0 && now - connected_at_ >= c.handshake_timeout) {
+                return close_reason::handshake_timeout;
+            }
+            return std::nullopt;
+        case state::registered: {
+            if (c.idle_timeout.count() == 0) {
+                return std::nullopt;
+            }
+            const auto quiet = now - last_heard_;
+            if (quiet >= c.idle_timeout) {
+                return close_reason::idle_timeout;
+            }
+            if (quiet < c.idle_timeout / 2) {
+                ping_sent_ = 0;  // heard from since the last PING, which needs no answer now
+            } else if (ping_sent_ == 0) {
+                ping_sent_ = ++ctx_.ping_tokens;
+                reply({"PING", decimal(ping_sent_).view()});
+            }
+            return std::nullopt;
+        }
+        case state::closing: {
+            const auto bound = reason_ == close_reason::shutdown
+                                   ? std::chrono::duration_cast<clock::duration>(c.shutdown_timeout)
+                                   : std::chrono::duration_cast<clock::duration>(linger_bound);
+            if (now - closing_since_ >= bound) {
+                return reason_;
+            }
+            return std::nullopt;
+        }
+        case state::closed:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+void session::on_deadline(close_reason reason) {
+    if (state_ == state::closing) {
+        finish();  // the goodbye could not be delivered in time
+    } else {
+        close(reason);
+    }
+}
+
+}  // namespace chat

@@ -1,0 +1,38 @@
+#include "server/session_registry.hpp"
+
+#include "server/session.hpp"
+
+namespace chat {
+
+void session_registry::add(const std::shared_ptr<session>& s,
+                           const boost::asio::ip::address& from) {
+    s->registry_slot_ = sessions_.size();
+    sessions_.push_back(s);
+    ++per_address_[from];
+}
+
+void session_registry::remove(session& s) {
+    const std::size_t slot = s.registry_slot_;
+    if (slot >= sessions_.size() || sessions_[slot].get() != &s) {
+        return;
+    }
+    const auto it = per_address_.find(s.peer().address());
+    if (it != per_address_.end() && --it->second == 0) {
+        per_address_.erase(it);
+    }
+    // Callers run inside the session's own handlers, which hold a reference of their own, so
+    // dropping ours here never destroys the session under its feet.
+    if (slot + 1 != sessions_.size()) {
+        sessions_[slot] = std::move(sessions_.back());
+        sessions_[slot]->registry_slot_ = slot;
+    }
+    sessions_.pop_back();
+    s.registry_slot_ = SIZE_MAX;
+}
+
+std::size_t session_registry::count_from(const boost::asio::ip::address& from) const {
+    const auto it = per_address_.find(from);
+    return it == per_address_.end() ? 0 : it->second;
+}
+
+}  // namespace chat
