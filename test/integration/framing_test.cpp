@@ -1,0 +1,83 @@
+#include <string>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "test/support/line_client.hpp"
+#include "test/support/test_server.hpp"
+
+using namespace chat::test;
+
+TEST_CASE("a line split across several TCP writes arrives whole", "[framing]") {
+    test_server server;
+    line_client a(server.port());
+    line_client b(server.port());
+    a.register_as("alice");
+    b.register_as("bob");
+    for (const char* piece : {"hel", "lo ", "wor", "ld", "\n"}) {
+        a.send_raw(piece);
+        // Separate segments: the reader must see each piece before the next is sent.
+        std::this_thread::sleep_for(20ms);
+    }
+    const auto msg = b.read_until("MSG ");
+    REQUIRE(msg);
+    CHECK(msg->ends_with(" alice hello world"));
+}
+
+TEST_CASE("several lines in one write are all handled, in order", "[framing]") {
+    test_server server;
+    line_client a(server.port());
+    line_client b(server.port());
+    b.register_as("bob");
+    // Name and three messages in a single segment.
+    REQUIRE(a.read_until("HELLO "));
+    a.send_raw("alice\none\ntwo\nthree\n");
+    for (const char* expected : {" alice one", " alice two", " alice three"}) {
+        const auto msg = b.read_until("MSG ");
+        REQUIRE(msg);
+        CHECK(msg->find(expected) != std::string::npos);
+    }
+}
+
+TEST_CASE("CRLF input is accepted and the CR never forwarded", "[framing]") {
+    test_server server;
+    line_client a(server.port());
+    line_client b(server.port());
+    REQUIRE(a.read_until("HELLO "));
+    a.send_raw("alice\r\n");
+    REQUIRE(a.read_until("WELCOME alice "));
+    b.register_as("bob");
+    a.send_raw("windows line\r\n");
+    const auto msg = b.read_until("MSG ");
+    REQUIRE(msg);
+    CHECK(msg->find('\r') == std::string::npos);
+    CHECK(msg->find(" alice windows line") != std::string::npos);
+}
+
+TEST_CASE("a client vanishing mid-line never has that line delivered", "[framing]") {
+    test_server server;
+    line_client a(server.port());
+    line_client b(server.port());
+    a.register_as("alice");
+    b.register_as("bob");
+    a.send_raw("complete\nunfinished business");
+    CHECK(b.read_until("MSG ")->find(" alice complete") != std::string::npos);
+    a.close();
+    const auto leave = b.read_until("LEAVE ");
+    REQUIRE(leave);
+    CHECK(*leave == "LEAVE alice disconnected");
+    for (const auto& line : b.skipped()) {
+        CHECK(line.find("unfinished") == std::string::npos);
+    }
+    CHECK(b.silent_for(200ms));
+}
+
+TEST_CASE("a reset connection leaves like a closed one", "[framing]") {
+    test_server server;
+    line_client a(server.port());
+    line_client b(server.port());
+    a.register_as("alice");
+    b.register_as("bob");
+    a.close(/*reset=*/true);
+    CHECK(b.read_until("LEAVE ") == std::optional<std::string>("LEAVE alice disconnected"));
+}

@@ -1,0 +1,111 @@
+#include <array>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "common/encode.hpp"
+#include "common/frame_arena.hpp"
+#include "common/outbound_queue.hpp"
+
+namespace {
+
+std::string drain_text(chat::outbound_queue& q) {
+    std::array<std::string_view, 64> ranges;
+    std::string out;
+    const auto n = q.gather(ranges, SIZE_MAX);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.append(ranges[i]);
+    }
+    q.consume(out.size());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("encode_line joins fields with spaces and ends with a newline", "[arena]") {
+    chat::frame_arena arena(1024);
+    const auto f = chat::encode_line(arena, {"MSG", chat::decimal(42).view(), "alice", "hi there"});
+    CHECK(f.bytes() == "MSG 42 alice hi there\n");
+}
+
+TEST_CASE("frames queued back to back become one range", "[arena]") {
+    chat::frame_arena arena(1024);
+    chat::outbound_queue q;
+    for (int i = 0; i < 10; ++i) {
+        q.push(chat::encode_line(arena, {"MSG", chat::decimal(static_cast<unsigned>(i)).view()}));
+    }
+    CHECK(q.ranges() == 1);
+    CHECK(drain_text(q) ==
+          "MSG 0\nMSG 1\nMSG 2\nMSG 3\nMSG 4\nMSG 5\nMSG 6\nMSG 7\nMSG 8\nMSG 9\n");
+    CHECK(q.empty());
+}
+
+TEST_CASE("a frame skipped by this queue starts a new range", "[arena]") {
+    chat::frame_arena arena(1024);
+    chat::outbound_queue q;
+    q.push(chat::encode_line(arena, {"A"}));
+    (void)chat::encode_line(arena, {"NOT-FOR-US"});
+    q.push(chat::encode_line(arena, {"B"}));
+    CHECK(q.ranges() == 2);
+    CHECK(drain_text(q) == "A\nB\n");
+}
+
+TEST_CASE("one frame shared by many queues is stored once", "[arena]") {
+    chat::frame_arena arena(4096);
+    std::array<chat::outbound_queue, 100> queues;
+    const auto f = chat::encode_line(arena, {"MSG", "shared"});
+    for (auto& q : queues) {
+        q.push(f);
+    }
+    CHECK(arena.live_chunks() == 1);
+    for (auto& q : queues) {
+        REQUIRE(drain_text(q) == "MSG shared\n");
+    }
+}
+
+TEST_CASE("partial consumption resumes mid-frame", "[arena]") {
+    chat::frame_arena arena(1024);
+    chat::outbound_queue q;
+    q.push(chat::encode_line(arena, {"HELLO", "world"}));
+    q.consume(3);
+    CHECK(q.bytes() == 9);
+    CHECK(drain_text(q) == "LO world\n");
+}
+
+TEST_CASE("chunks return to the pool when the last queue lets go", "[arena]") {
+    chat::frame_arena arena(256, 4);
+    {
+        chat::outbound_queue q;
+        for (int i = 0; i < 100; ++i) {
+            q.push(chat::encode_line(arena, {"MSG", "a message of some length"}));
+        }
+        CHECK(arena.live_chunks() > 5);
+        CHECK(q.bytes() == 100 * std::string("MSG a message of some length\n").size());
+        while (!q.empty()) {
+            REQUIRE_FALSE(drain_text(q).empty());
+        }
+    }
+    // Only the arena's current chunk is still in use; the rest are pooled (at most 4) or freed.
+    CHECK(arena.live_chunks() == 1);
+    CHECK(arena.free_chunks() <= 4);
+}
+
+TEST_CASE("a frame larger than a chunk gets one of its own", "[arena]") {
+    chat::frame_arena arena(64);
+    chat::outbound_queue q;
+    const std::string big(500, 'x');
+    q.push(chat::encode_line(arena, {"USERS", big}));
+    q.push(chat::encode_line(arena, {"small"}));
+    CHECK(drain_text(q) == "USERS " + big + "\nsmall\n");
+}
+
+TEST_CASE("clear drops everything queued", "[arena]") {
+    chat::frame_arena arena(128, 0);
+    chat::outbound_queue q;
+    for (int i = 0; i < 20; ++i) {
+        q.push(chat::encode_line(arena, {"some bytes to fill chunks"}));
+    }
+    q.clear();
+    CHECK(q.empty());
+    CHECK(arena.live_chunks() == 1);
+}
