@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <initializer_list>
@@ -17,12 +18,13 @@ frame encode_line(frame_arena& arena, std::initializer_list<std::string_view> fi
 class decimal {
   public:
     explicit decimal(std::uint64_t value) {
-        size_ = static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, value).ptr - buf_);
+        const auto* end = std::to_chars(buf_.data(), buf_.data() + buf_.size(), value).ptr;
+        size_ = static_cast<std::size_t>(end - buf_.data());
     }
-    std::string_view view() const { return {buf_, size_}; }
+    std::string_view view() const { return {buf_.data(), size_}; }
 
   private:
-    char buf_[20];
+    std::array<char, 20> buf_;
     std::size_t size_;
 };
 

@@ -28,7 +28,7 @@ std::string_view timestamp_formatter::format(std::chrono::system_clock::time_poi
         const auto day = floor<days>(s);
         const year_month_day ymd{day};
         const hh_mm_ss hms{s - day};
-        std::snprintf(text_, sizeof text_, "%04d-%02u-%02uT%02d:%02d:%02d.000Z",
+        std::snprintf(text_.data(), text_.size(), "%04d-%02u-%02uT%02d:%02d:%02d.000Z",
                       static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                       static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
                       static_cast<int>(hms.minutes().count()),
@@ -36,8 +36,8 @@ std::string_view timestamp_formatter::format(std::chrono::system_clock::time_poi
     }
     const auto m = static_cast<unsigned>(ms);
     text_[20] = static_cast<char>('0' + m / 100);
-    put2(text_ + 21, m % 100);
-    return {text_, 24};
+    put2(text_.data() + 21, m % 100);
+    return {text_.data(), 24};
 }
 
 }  // namespace chat

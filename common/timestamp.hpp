@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string_view>
@@ -15,7 +16,7 @@ class timestamp_formatter {
 
   private:
     std::int64_t cached_second_ = INT64_MIN;
-    char text_[25] = {};  // "YYYY-MM-DDTHH:MM:SS.mmmZ" plus room for the terminator
+    std::array<char, 25> text_{};  // "YYYY-MM-DDTHH:MM:SS.mmmZ" and snprintf's terminator
 };
 
 }  // namespace chat

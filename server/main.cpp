@@ -1,5 +1,4 @@
 #include <csignal>
-#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <variant>
@@ -13,14 +12,12 @@
 #include "server/options.hpp"
 #include "server/server.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     auto parsed = chat::parse_server_options(argc, argv);
     if (const auto* exit = std::get_if<chat::options_exit>(&parsed)) {
-        if (exit->code == 0) {
-            std::cout << exit->output;
-        } else {
-            std::cerr << exit->output << '\n';
-        }
+        (exit->code == 0 ? std::cout : std::cerr) << exit->output << (exit->code == 0 ? "" : "\n");
         return exit->code;
     }
     const auto& config = std::get<chat::server_config>(parsed);
@@ -32,7 +29,7 @@ int main(int argc, char** argv) {
         spdlog::set_default_logger(logger);
         spdlog::set_level(spdlog::level::from_str(config.log_level));
         spdlog::flush_on(spdlog::level::trace);
-    } catch (const std::exception& e) {
+    } catch (const spdlog::spdlog_ex& e) {
         std::cerr << "chat-server: cannot open log: " << e.what() << '\n';
         return 1;
     }
@@ -51,15 +48,25 @@ int main(int argc, char** argv) {
             }
         });
         server.start();
+        // Returns once stop() has closed the last connection: nothing else ends the accept loop.
         io.run();
-        // run() returns once the last connection is closed; the signal wait may still be armed
-        // if we never got a signal, which cannot happen: nothing else ends the accept loop.
         return 0;
     } catch (const boost::system::system_error& e) {
         spdlog::critical("cannot start: {}", e.what());
         return 1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
     } catch (const std::exception& e) {
-        spdlog::critical("fatal: {}", e.what());
+        std::cerr << "chat-server: fatal: " << e.what() << '\n';
+        return 1;
+    } catch (...) {
+        std::cerr << "chat-server: fatal: unknown error\n";
         return 1;
     }
 }

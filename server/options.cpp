@@ -1,5 +1,7 @@
 #include "server/options.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -152,9 +154,9 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.idle_timeout = seconds_option(vm, "idle-timeout");
         c.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
         c.log_level = vm["log-level"].as<std::string>();
-        static constexpr const char* levels[] = {"trace", "debug",    "info", "warn",
-                                                 "error", "critical", "off"};
-        if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels)) {
+        static constexpr std::array<std::string_view, 7> levels = {
+            "trace", "debug", "info", "warn", "error", "critical", "off"};
+        if (std::find(levels.begin(), levels.end(), c.log_level) == levels.end()) {
             throw bad_value{fmt::format(
                 "--log-level must be trace, debug, info, warn, error, critical or off, not '{}'",
                 c.log_level)};

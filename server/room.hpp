@@ -44,8 +44,6 @@ class room {
     route_result rename(participant& p, std::string_view new_name);
     /// `USERS` with every member's name, sorted without regard to case, queued to `to`.
     void who(participant& to);
-    /// Queues any frame to one member (for replies the room does not compose itself).
-    void send_to(participant& to, const frame& f) { to.deliver(f); }
 
     std::size_t size() const { return members_.size(); }
     bool has_name(std::string_view name) const;

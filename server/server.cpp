@@ -21,13 +21,13 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 constexpr auto sweep_interval = std::chrono::milliseconds(100);
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
 
 std::size_t chunk_size_for(std::size_t max_line) {
     // A frame is the line plus a header of at most ~100 bytes; keep several frames per chunk.
-    return std::max<std::size_t>(64 * 1024, (max_line + 256) * 4);
+    return std::max(std::size_t{64} * 1024, (max_line + 256) * 4);
 }
 
 tcp::endpoint resolve_bind(const std::string& bind, std::uint16_t port) {
@@ -49,8 +49,7 @@ std::string describe(const tcp::endpoint& ep) {
 }  // namespace
 
 server::server(asio::io_context& io, const server_config& config)
-    : io_(io),
-      config_(config),
+    : config_(config),
       arena_(chunk_size_for(config.max_line)),
       lobby_(arena_, std::random_device{}()),
       writes_(io),

@@ -44,7 +44,6 @@ class server {
     void schedule_sweep();
     void sweep();
 
-    boost::asio::io_context& io_;
     server_config config_;
     // The arena is declared first so that it is destroyed last: sessions, the room and the
     // scheduler all hold frames from it.
