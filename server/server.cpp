@@ -11,6 +11,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/write.hpp>
 
+#include "server/peer_address.hpp"
 #include "server/session.hpp"
 
 namespace chat {
@@ -37,13 +38,6 @@ tcp::endpoint resolve_bind(const std::string& bind, std::uint16_t port) {
         throw boost::system::system_error(ec, fmt::format("bad bind address '{}'", bind));
     }
     return {address, port};
-}
-
-std::string describe(const tcp::endpoint& ep) {
-    if (ep.address().is_v6()) {
-        return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
-    }
-    return fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 
 }  // namespace
@@ -107,7 +101,8 @@ void server::on_accept(const error_code& ec, tcp::socket socket) {
         return;
     }
     error_code opt_ec;
-    const tcp::endpoint peer = socket.remote_endpoint(opt_ec);
+    const tcp::endpoint raw_peer = socket.remote_endpoint(opt_ec);
+    const tcp::endpoint peer{normalized(raw_peer.address()), raw_peer.port()};
     if (opt_ec) {
         do_accept();  // the peer is already gone
         return;

@@ -11,6 +11,7 @@
 
 #include "common/encode.hpp"
 #include "common/text_check.hpp"
+#include "server/peer_address.hpp"
 #include "server/session_registry.hpp"
 #include "server/write_scheduler.hpp"
 
@@ -27,13 +28,6 @@ constexpr int reads_per_event = 4;
 constexpr auto linger_bound = std::chrono::seconds(2);
 // Ranges per writev; a range is often a whole 64 KiB chunk, so this is rarely the limit.
 constexpr std::size_t iov_batch = 256;
-
-std::string describe(const asio::ip::tcp::endpoint& ep) {
-    if (ep.address().is_v6()) {
-        return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
-    }
-    return fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
 
 std::string_view trim_blanks(std::string_view s) {
     const auto first = s.find_first_not_of(" \t");
@@ -58,7 +52,8 @@ session::session(asio::ip::tcp::socket socket, server_context& ctx)
       connected_at_(clock::now()),
       last_heard_(connected_at_) {
     error_code ec;
-    peer_ = socket_.remote_endpoint(ec);
+    const auto remote = socket_.remote_endpoint(ec);
+    peer_ = {normalized(remote.address()), remote.port()};
 }
 
 void session::start() {
