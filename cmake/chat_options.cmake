@@ -6,9 +6,10 @@ add_library(chat::options ALIAS chat_options)
 target_compile_features(chat_options INTERFACE cxx_std_20)
 target_compile_options(chat_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
   -Wimplicit-fallthrough)
-# Asio's and spdlog's headers are included as system headers, so their own warnings never fail us.
+# -Wnull-dereference is left out: at -O2 g++ 12 reports it inside Asio's inlined scheduler code,
+# where it cannot be silenced by treating the headers as system headers.
 if(CHAT_WERROR)
   target_compile_options(chat_options INTERFACE -Werror)
 endif()

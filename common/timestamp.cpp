@@ -1,6 +1,5 @@
 #include "common/timestamp.hpp"
 
-#include <cstdio>
 
 namespace chat {
 
@@ -28,11 +27,22 @@ std::string_view timestamp_formatter::format(std::chrono::system_clock::time_poi
         const auto day = floor<days>(s);
         const year_month_day ymd{day};
         const hh_mm_ss hms{s - day};
-        std::snprintf(text_.data(), text_.size(), "%04d-%02u-%02uT%02d:%02d:%02d.000Z",
-                      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                      static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                      static_cast<int>(hms.minutes().count()),
-                      static_cast<int>(hms.seconds().count()));
+        const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+        char* p = text_.data();
+        put2(p, y / 100 % 100);
+        put2(p + 2, y % 100);
+        p[4] = '-';
+        put2(p + 5, static_cast<unsigned>(ymd.month()));
+        p[7] = '-';
+        put2(p + 8, static_cast<unsigned>(ymd.day()));
+        p[10] = 'T';
+        put2(p + 11, static_cast<unsigned>(hms.hours().count()));
+        p[13] = ':';
+        put2(p + 14, static_cast<unsigned>(hms.minutes().count()));
+        p[16] = ':';
+        put2(p + 17, static_cast<unsigned>(hms.seconds().count()));
+        p[19] = '.';
+        p[23] = 'Z';
     }
     const auto m = static_cast<unsigned>(ms);
     text_[20] = static_cast<char>('0' + m / 100);

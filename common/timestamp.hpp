@@ -16,7 +16,7 @@ class timestamp_formatter {
 
   private:
     std::int64_t cached_second_ = INT64_MIN;
-    std::array<char, 25> text_{};  // "YYYY-MM-DDTHH:MM:SS.mmmZ" and snprintf's terminator
+    std::array<char, 24> text_{};  // "YYYY-MM-DDTHH:MM:SS.mmmZ"
 };
 
 }  // namespace chat

@@ -28,6 +28,8 @@ constexpr int reads_per_event = 4;
 constexpr auto linger_bound = std::chrono::seconds(2);
 // Ranges per writev; a range is often a whole 64 KiB chunk, so this is rarely the limit.
 constexpr std::size_t iov_batch = 256;
+// Queued bytes past which a delivery writes at once instead of waiting for the scheduler.
+constexpr std::size_t eager_write_bytes = std::size_t{256} * 1024;
 
 std::string_view trim_blanks(std::string_view s) {
     const auto first = s.find_first_not_of(" \t");
@@ -321,7 +323,7 @@ void session::send_error(protocol_error code, std::string_view text) {
 }
 
 void session::deliver(const frame& f) {
-    if (state_ == state::closed || slow_ || half_closed_) {
+    if (state_ == state::closed || output_refused_ || half_closed_) {
         return;
     }
     out_.push(f);
@@ -329,13 +331,30 @@ void session::deliver(const frame& f) {
     if (limit != 0 && out_.bytes() > limit) {
         // Never close inside a broadcast: drop the backlog now so memory stays bounded, refuse
         // everything else, and end the session from a fresh handler.
-        slow_ = true;
-        out_.clear();
-        asio::post(ctx_.io,
-                   [self = shared_from_this()] { self->close(close_reason::slow_consumer); });
+        refuse_output(close_reason::slow_consumer);
         return;
     }
+    if (out_.bytes() >= eager_write_bytes && !waiting_writable_) {
+        // One turn of the loop can fan out more than a receiver may queue: write now rather
+        // than let it pile up until the scheduler runs.
+        switch (write_queued()) {
+            case write_result::done:
+                return;
+            case write_result::blocked:
+                wait_writable();
+                return;
+            case write_result::failed:
+                refuse_output(write_failure_);
+                return;
+        }
+    }
     schedule_flush();
+}
+
+void session::refuse_output(close_reason reason) {
+    output_refused_ = true;
+    out_.clear();
+    asio::post(ctx_.io, [self = shared_from_this(), reason] { self->close(reason); });
 }
 
 void session::schedule_flush() {
@@ -345,11 +364,7 @@ void session::schedule_flush() {
     }
 }
 
-void session::flush() {
-    flush_scheduled_ = false;
-    if (state_ == state::closed || waiting_writable_) {
-        return;
-    }
+session::write_result session::write_queued() {
     std::array<std::string_view, iov_batch> ranges;
     std::array<iovec, iov_batch> iov{};
     while (!out_.empty()) {
@@ -367,26 +382,43 @@ void session::flush() {
                 continue;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                wait_writable();
-                return;
+                return write_result::blocked;
             }
             const error_code ec(errno, boost::system::system_category());
+            write_failure_ =
+                is_disconnect(ec) ? close_reason::disconnected : close_reason::io_error;
             out_.clear();
-            if (state_ == state::closing) {
-                finish();
-            } else {
-                close(is_disconnect(ec) ? close_reason::disconnected : close_reason::io_error);
-            }
-            return;
+            return write_result::failed;
         }
         out_.consume(static_cast<std::size_t>(written));
         if (static_cast<std::size_t>(written) < total) {
-            wait_writable();
-            return;
+            return write_result::blocked;
         }
     }
-    if (state_ == state::closing) {
-        on_flushed();
+    return write_result::done;
+}
+
+void session::flush() {
+    flush_scheduled_ = false;
+    if (state_ == state::closed || waiting_writable_) {
+        return;
+    }
+    switch (write_queued()) {
+        case write_result::done:
+            if (state_ == state::closing) {
+                on_flushed();
+            }
+            return;
+        case write_result::blocked:
+            wait_writable();
+            return;
+        case write_result::failed:
+            if (state_ == state::closing) {
+                finish();
+            } else {
+                close(write_failure_);
+            }
+            return;
     }
 }
 

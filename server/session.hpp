@@ -88,6 +88,12 @@ class session final : public participant, public std::enable_shared_from_this<se
 
     void reply(std::initializer_list<std::string_view> fields);
     void send_error(protocol_error code, std::string_view text);
+    enum class write_result { done, blocked, failed };
+    /// Writes until the queue is empty or the socket is full; never closes (on failure it
+    /// clears the queue and records why in write_failure_).
+    write_result write_queued();
+    /// Drops all output and closes from a fresh handler: safe inside a broadcast.
+    void refuse_output(close_reason reason);
     void schedule_flush();
     void wait_writable();
     void on_flushed();
@@ -111,7 +117,8 @@ class session final : public participant, public std::enable_shared_from_this<se
     bool flush_scheduled_ = false;
     bool waiting_writable_ = false;
     bool half_closed_ = false;
-    bool slow_ = false;  // over the send-queue limit: output is refused until the close
+    bool output_refused_ = false;  // slow consumer or broken pipe: nothing more is queued
+    close_reason write_failure_ = close_reason::io_error;
 };
 
 }  // namespace chat
