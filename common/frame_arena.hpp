@@ -88,7 +88,7 @@ class frame_arena {
   public:
     /// `chunk_size`: bytes per pooled chunk; `max_free_chunks`: how many idle chunks to keep.
     explicit frame_arena(std::size_t chunk_size = std::size_t{64} * 1024,
-                         std::size_t max_free_chunks = 16);
+                         std::size_t max_free_chunks = 4);
     ~frame_arena();
     frame_arena(const frame_arena&) = delete;
     frame_arena& operator=(const frame_arena&) = delete;

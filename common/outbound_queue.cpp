@@ -47,8 +47,9 @@ void outbound_queue::consume(std::size_t n) {
     if (head_ == segments_.size()) {
         segments_.clear();
         head_ = 0;
-        // An idle connection should not keep a big array from a burst long past.
-        constexpr std::size_t keep_capacity = 16;
+        // An idle connection should not keep the array of a burst long past; a receiver of room
+        // traffic rarely needs more than a few ranges, so this seldom frees anything busy.
+        constexpr std::size_t keep_capacity = 4;
         if (segments_.capacity() > keep_capacity) {
             std::vector<segment>().swap(segments_);
         }

@@ -20,9 +20,15 @@ class participant {
     participant& operator=(const participant&) = delete;
     virtual ~participant() = default;
 
-    /// Queues `f` for sending. Must not send synchronously, close the participant or call back
-    /// into the room: the room may be in the middle of a broadcast.
-    virtual void deliver(const frame& f) = 0;
+    /// How soon a frame must leave. Messages go out at the end of the current turn of the event
+    /// loop; notices (JOIN, LEAVE, NICK) may wait a few milliseconds to share a write with
+    /// others, which turns a join storm in a big room from N^2 writes into a few per member.
+    enum class urgency { now, soon };
+
+    /// Queues `f` for sending. Must not close the participant or call back into the room: the
+    /// room may be in the middle of a broadcast.
+    virtual void deliver(const frame& f, urgency when) = 0;
+    void deliver(const frame& f) { deliver(f, urgency::now); }
 
     /// The name the room knows this participant by; empty before it joins.
     const std::string& name() const { return name_; }

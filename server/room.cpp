@@ -15,7 +15,8 @@ char ascii_lower(char c) {
 
 }  // namespace
 
-room::room(frame_arena& arena, std::uint64_t name_seed) : arena_(arena), names_(name_seed) {}
+room::room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_seed)
+    : arena_(broadcasts), directs_(directs), names_(name_seed) {}
 
 bool room::has_name(std::string_view name) const {
     return by_key_.contains(name_key(name));
@@ -50,7 +51,7 @@ route_result room::join(const std::shared_ptr<participant>& p, std::string_view 
     p->name_ = std::move(chosen);
     p->slot_ = members_.size();
     members_.push_back(p);
-    broadcast(encode_line(arena_, {"JOIN", p->name_}), p.get());
+    broadcast(encode_line(arena_, {"JOIN", p->name_}), p.get(), participant::urgency::soon);
     return route_result::ok;
 }
 
@@ -70,31 +71,32 @@ void room::leave(participant& p, leave_reason reason, std::string_view text, boo
         const frame f = text.empty()
                             ? encode_line(arena_, {"LEAVE", p.name_, to_string(reason)})
                             : encode_line(arena_, {"LEAVE", p.name_, to_string(reason), text});
-        broadcast(f, nullptr);
+        broadcast(f, nullptr, participant::urgency::soon);
     }
 }
 
-frame room::encode_message(std::string_view tag, std::string_view from, std::string_view text) {
+frame room::encode_message(frame_arena& arena, std::string_view tag, std::string_view from,
+                           std::string_view text) {
     const decimal id{next_id_++};
     const auto now = clock_text_.format(std::chrono::system_clock::now());
-    return encode_line(arena_, {tag, id.view(), now, from, text});
+    return encode_line(arena, {tag, id.view(), now, from, text});
 }
 
-void room::broadcast(const frame& f, const participant* except) {
-    // deliver() never sends or closes synchronously, so members_ cannot change under this loop.
+void room::broadcast(const frame& f, const participant* except, participant::urgency when) {
+    // deliver() never closes anyone synchronously, so members_ cannot change under this loop.
     for (const auto& member : members_) {
         if (member.get() != except) {
-            member->deliver(f);
+            member->deliver(f, when);
         }
     }
 }
 
 void room::say(participant& from, std::string_view text) {
-    broadcast(encode_message("MSG", from.name_, text), &from);
+    broadcast(encode_message(arena_, "MSG", from.name_, text), &from);
 }
 
 void room::act(participant& from, std::string_view text) {
-    broadcast(encode_message("ME", from.name_, text), &from);
+    broadcast(encode_message(arena_, "ME", from.name_, text), &from);
 }
 
 route_result room::whisper(participant& from, std::string_view to, std::string_view text) {
@@ -102,7 +104,7 @@ route_result room::whisper(participant& from, std::string_view to, std::string_v
     if (it == by_key_.end()) {
         return route_result::no_such_user;
     }
-    it->second->deliver(encode_message("PRIV", from.name_, text));
+    it->second->deliver(encode_message(directs_, "PRIV", from.name_, text));
     return route_result::ok;
 }
 
@@ -123,7 +125,7 @@ route_result room::rename(participant& p, std::string_view new_name) {
     }
     const frame f = encode_line(arena_, {"NICK", p.name_, new_name});
     p.name_ = std::string(new_name);
-    broadcast(f, nullptr);
+    broadcast(f, nullptr, participant::urgency::soon);
     return route_result::ok;
 }
 
@@ -142,7 +144,7 @@ void room::who(participant& to) {
     for (const auto* name : names) {
         line.append(" ").append(*name);
     }
-    to.deliver(encode_line(arena_, {line}));
+    to.deliver(encode_line(directs_, {line}));
 }
 
 }  // namespace chat

@@ -23,8 +23,10 @@ enum class route_result { ok, name_invalid, name_taken, no_such_user };
 /// frame is queued on every recipient. Holds members by `shared_ptr`; no I/O of its own.
 class room {
   public:
-    /// `arena` encodes every frame; `name_seed` seeds generated names.
-    explicit room(frame_arena& arena, std::uint64_t name_seed = 1);
+    /// Frames for many members are encoded into `broadcasts`, frames for one into `directs`, so
+    /// that what every member receives stays contiguous in memory and goes out as one range.
+    /// `name_seed` seeds generated names.
+    room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_seed = 1);
 
     /// Adds `p` as `name` (checked and made unique here) and tells the others `JOIN`.
     /// On success the name is `p->name()`. An empty `name` asks for a generated one.
@@ -49,15 +51,17 @@ class room {
     bool has_name(std::string_view name) const;
     /// Messages (MSG, PRIV, ME) routed since start.
     std::uint64_t messages_routed() const { return next_id_ - 1; }
-    frame_arena& arena() { return arena_; }
 
   private:
-    void broadcast(const frame& f, const participant* except);
+    void broadcast(const frame& f, const participant* except,
+                   participant::urgency when = participant::urgency::now);
     /// Assigns the id and receive time of a MSG/PRIV/ME and encodes it.
-    frame encode_message(std::string_view tag, std::string_view from, std::string_view text);
+    frame encode_message(frame_arena& arena, std::string_view tag, std::string_view from,
+                         std::string_view text);
     std::string generate_name();
 
     frame_arena& arena_;
+    frame_arena& directs_;
     std::vector<std::shared_ptr<participant>> members_;
     std::unordered_map<std::string, participant*> by_key_;
     name_generator names_;

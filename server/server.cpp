@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <optional>
@@ -44,11 +46,12 @@ tcp::endpoint resolve_bind(const std::string& bind, std::uint16_t port) {
 
 server::server(asio::io_context& io, const server_config& config)
     : config_(config),
-      arena_(chunk_size_for(config.max_line)),
-      lobby_(arena_, std::random_device{}()),
+      room_arena_(chunk_size_for(config.max_line)),
+      direct_arena_(chunk_size_for(config.max_line)),
+      lobby_(room_arena_, direct_arena_, std::random_device{}()),
       writes_(io),
       read_buffer_(read_buffer_size),
-      context_{io, config_, arena_, lobby_, writes_, sessions_, read_buffer_},
+      context_{io, config_, direct_arena_, lobby_, writes_, sessions_, read_buffer_},
       acceptor_(io),
       accept_retry_(io),
       sweep_timer_(io) {
@@ -159,11 +162,23 @@ void server::sweep() {
     for (auto& [s, reason] : due) {
         s->on_deadline(reason);
     }
+    return_memory_after_exodus();
     if (stopping_ && sessions_.size() == 0) {
         spdlog::info("all connections closed; exiting");
         return;  // nothing left: let io.run() return
     }
     schedule_sweep();
+}
+
+void server::return_memory_after_exodus() {
+    // glibc keeps freed heap pages mapped; after most connections of a crowd have gone, hand
+    // them back so the daemon's footprint follows its load down, not only up.
+    const std::size_t now = sessions_.size();
+    peak_since_trim_ = std::max(peak_since_trim_, now);
+    if (peak_since_trim_ >= now + 256 && now < peak_since_trim_ / 2) {
+        ::malloc_trim(0);
+        peak_since_trim_ = now;
+    }
 }
 
 void server::stop() {

@@ -43,11 +43,13 @@ class server {
     static void refuse(boost::asio::ip::tcp::socket& socket, std::string_view line);
     void schedule_sweep();
     void sweep();
+    void return_memory_after_exodus();
 
     server_config config_;
-    // The arena is declared first so that it is destroyed last: sessions, the room and the
-    // scheduler all hold frames from it.
-    frame_arena arena_;
+    // The arenas are declared first so that they are destroyed last: sessions, the room and the
+    // scheduler all hold frames from them.
+    frame_arena room_arena_;
+    frame_arena direct_arena_;
     room lobby_;
     session_registry sessions_;
     write_scheduler writes_;
@@ -56,6 +58,7 @@ class server {
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_retry_;
     boost::asio::steady_timer sweep_timer_;
+    std::size_t peak_since_trim_ = 0;
     bool stopping_ = false;
 };
 

@@ -18,6 +18,7 @@ class write_scheduler;
 struct server_context {
     boost::asio::io_context& io;
     const server_config& config;
+    /// Where replies to one connection are encoded (room traffic has its own arena).
     frame_arena& arena;
     room& lobby;
     write_scheduler& writes;

@@ -51,8 +51,8 @@ session::session(asio::ip::tcp::socket socket, server_context& ctx)
       ctx_(ctx),
       framer_(ctx.config.max_line),
       bucket_(ctx.config.rate, ctx.config.burst, clock::now()),
-      connected_at_(clock::now()),
-      last_heard_(connected_at_) {
+      phase_started_(clock::now()),
+      last_heard_(phase_started_) {
     error_code ec;
     const auto remote = socket_.remote_endpoint(ec);
     peer_ = {normalized(remote.address()), remote.port()};
@@ -124,7 +124,7 @@ void session::on_eof() {
 bool session::consume(std::string_view bytes) {
     const auto now = clock::now();
     if (const auto wait = bucket_.wait_time(now); wait > clock::duration::zero()) {
-        backlog_.append(bytes);
+        throttled().backlog.append(bytes);
         throttle(wait);
         return false;
     }
@@ -137,19 +137,24 @@ bool session::consume(std::string_view bytes) {
         return true;  // the line closed us; the caller reads on only to see the peer hang up
     }
     if (used < bytes.size()) {
-        backlog_.append(bytes.substr(used));
+        throttled().backlog.append(bytes.substr(used));
         throttle(bucket_.wait_time(clock::now()));
         return false;
     }
     return true;
 }
 
-void session::throttle(clock::duration wait) {
-    if (!throttle_timer_) {
-        throttle_timer_ = std::make_unique<asio::steady_timer>(ctx_.io);
+session::throttle_state& session::throttled() {
+    if (!throttle_) {
+        throttle_ = std::make_unique<throttle_state>(ctx_.io);
     }
-    throttle_timer_->expires_after(wait);
-    throttle_timer_->async_wait([self = shared_from_this()](const error_code& ec) {
+    return *throttle_;
+}
+
+void session::throttle(clock::duration wait) {
+    throttle_state& t = throttled();
+    t.timer.expires_after(wait);
+    t.timer.async_wait([self = shared_from_this()](const error_code& ec) {
         if (!ec) {
             self->on_throttle_end();
         }
@@ -165,7 +170,7 @@ void session::on_throttle_end() {
         return;
     }
     std::string pending;
-    pending.swap(backlog_);
+    pending.swap(throttle_->backlog);
     if (consume(pending)) {
         wait_readable();
     }
@@ -322,7 +327,7 @@ void session::send_error(protocol_error code, std::string_view text) {
     reply({"ERR", to_string(code), text});
 }
 
-void session::deliver(const frame& f) {
+void session::deliver(const frame& f, urgency when) {
     if (state_ == state::closed || output_refused_ || half_closed_) {
         return;
     }
@@ -347,6 +352,13 @@ void session::deliver(const frame& f) {
                 refuse_output(write_failure_);
                 return;
         }
+    }
+    if (when == urgency::soon) {
+        if (!flush_scheduled_ && !soon_scheduled_ && !waiting_writable_) {
+            soon_scheduled_ = true;
+            ctx_.writes.schedule_soon(shared_from_this());
+        }
+        return;
     }
     schedule_flush();
 }
@@ -400,6 +412,7 @@ session::write_result session::write_queued() {
 
 void session::flush() {
     flush_scheduled_ = false;
+    soon_scheduled_ = false;
     if (state_ == state::closed || waiting_writable_) {
         return;
     }
@@ -443,17 +456,17 @@ void session::close(close_reason reason, std::string_view text) {
     const bool was_member = state_ == state::registered;
     state_ = state::closing;
     reason_ = reason;
-    closing_since_ = clock::now();
+    phase_started_ = clock::now();
     if (was_member) {
         spdlog::info("{} ({}) disconnected: {}", describe(peer_), name(), to_string(reason));
         ctx_.lobby.leave(*this, to_leave_reason(reason), text, reason != close_reason::shutdown);
     } else {
         spdlog::info("{} disconnected before registering: {}", describe(peer_), to_string(reason));
     }
-    if (throttle_timer_) {
-        throttle_timer_->cancel();
+    if (throttle_) {
+        throttle_->timer.cancel();
+        throttle_->backlog.clear();
     }
-    backlog_.clear();
     if (!says_goodbye(reason)) {
         finish();
         return;
@@ -511,8 +524,8 @@ void session::finish() {
     }
     socket_.close(ec);
     out_.clear();
-    if (throttle_timer_) {
-        throttle_timer_->cancel();
+    if (throttle_) {
+        throttle_->timer.cancel();
     }
     ctx_.sessions.remove(*this);
 }
@@ -521,7 +534,7 @@ std::optional<close_reason> session::check_deadlines(clock::time_point now) {
     const auto& c = ctx_.config;
     switch (state_) {
         case state::handshake:
-            if (c.handshake_timeout.count() > 0 && now - connected_at_ >= c.handshake_timeout) {
+            if (c.handshake_timeout.count() > 0 && now - phase_started_ >= c.handshake_timeout) {
                 return close_reason::handshake_timeout;
             }
             return std::nullopt;
@@ -545,7 +558,7 @@ std::optional<close_reason> session::check_deadlines(clock::time_point now) {
             const auto bound = reason_ == close_reason::shutdown
                                    ? std::chrono::duration_cast<clock::duration>(c.shutdown_timeout)
                                    : std::chrono::duration_cast<clock::duration>(linger_bound);
-            if (now - closing_since_ >= bound) {
+            if (now - phase_started_ >= bound) {
                 return reason_;
             }
             return std::nullopt;

@@ -49,7 +49,8 @@ class session final : public participant, public std::enable_shared_from_this<se
     /// Sends HELLO and starts reading.
     void start();
 
-    void deliver(const frame& f) override;
+    using participant::deliver;
+    void deliver(const frame& f, urgency when) override;
 
     /// Begins closing for `reason`; `text` goes into LEAVE (after /quit) or BYE. Idempotent.
     void close(close_reason reason, std::string_view text = {});
@@ -72,6 +73,12 @@ class session final : public participant, public std::enable_shared_from_this<se
   private:
     friend class session_registry;
     enum class state : std::uint8_t { handshake, registered, closing, closed };
+    /// Made on the first flood only, so a well-behaved connection never pays for it.
+    struct throttle_state {
+        explicit throttle_state(boost::asio::io_context& io) : timer(io) {}
+        boost::asio::steady_timer timer;
+        std::string backlog;  // read but not yet handled while the bucket refills
+    };
 
     void wait_readable();
     void on_readable(const boost::system::error_code& ec);
@@ -83,6 +90,7 @@ class session final : public participant, public std::enable_shared_from_this<se
     void handle_line(frame_event event, std::string_view line);
     void handle_name(std::string_view line);
     void handle_command(std::string_view line);
+    throttle_state& throttled();
     void throttle(clock::duration wait);
     void on_throttle_end();
 
@@ -104,17 +112,16 @@ class session final : public participant, public std::enable_shared_from_this<se
     boost::asio::ip::tcp::endpoint peer_;
     outbound_queue out_;
     line_framer framer_;
-    std::string backlog_;  // read but not yet handled while the flood bucket refills
     token_bucket bucket_;
-    std::unique_ptr<boost::asio::steady_timer> throttle_timer_;  // made on first flood only
-    clock::time_point connected_at_;
+    std::unique_ptr<throttle_state> throttle_;
+    clock::time_point phase_started_;  // when the handshake, or the closing, began
     clock::time_point last_heard_;
-    clock::time_point closing_since_;
     std::uint64_t ping_sent_ = 0;  // token of the unanswered PING, 0 when none
     std::size_t registry_slot_ = 0;
     state state_ = state::handshake;
     close_reason reason_ = close_reason::disconnected;
     bool flush_scheduled_ = false;
+    bool soon_scheduled_ = false;
     bool waiting_writable_ = false;
     bool half_closed_ = false;
     bool output_refused_ = false;  // slow consumer or broken pipe: nothing more is queued

@@ -6,6 +6,20 @@
 
 namespace chat {
 
+namespace {
+
+/// Empties a batch; a batch as large as a crowd's does not keep its array once the crowd is gone.
+void clear_batch(std::vector<std::shared_ptr<session>>& batch) {
+    constexpr std::size_t keep_capacity = 1024;
+    if (batch.capacity() > keep_capacity) {
+        std::vector<std::shared_ptr<session>>().swap(batch);
+    } else {
+        batch.clear();
+    }
+}
+
+}  // namespace
+
 void write_scheduler::schedule(std::shared_ptr<session> s) {
     pending_.push_back(std::move(s));
     if (!posted_) {
@@ -22,7 +36,27 @@ void write_scheduler::run() {
     for (const auto& s : running_) {
         s->flush();
     }
-    running_.clear();
+    clear_batch(running_);
+}
+
+void write_scheduler::schedule_soon(std::shared_ptr<session> s) {
+    soon_.push_back(std::move(s));
+    if (soon_.size() == 1) {
+        soon_timer_.expires_after(soon_delay);
+        soon_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) {
+                run_soon();
+            }
+        });
+    }
+}
+
+void write_scheduler::run_soon() {
+    soon_running_.swap(soon_);
+    for (const auto& s : soon_running_) {
+        s->flush();
+    }
+    clear_batch(soon_running_);
 }
 
 }  // namespace chat

@@ -1,32 +1,45 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace chat {
 
 class session;
 
-/// Defers writes to the end of the current batch of ready handlers, as Redis writes its replies
-/// just before the event loop sleeps: a session that receives many frames in one batch sends
-/// them all with one `writev` instead of one each.
+/// Defers writes so that each connection gets one `writev` for many frames. `schedule` runs the
+/// flush after the handlers that are ready now, as Redis writes its replies just before the event
+/// loop sleeps; `schedule_soon` runs it within a few milliseconds, for notices that can share a
+/// write with whatever else comes in that time.
 class write_scheduler {
   public:
-    explicit write_scheduler(boost::asio::io_context& io) : io_(io) {}
+    /// How long a notice may wait for company.
+    static constexpr std::chrono::milliseconds soon_delay{20};
+
+    explicit write_scheduler(boost::asio::io_context& io) : io_(io), soon_timer_(io) {}
 
     /// Asks for `s->flush()` after the handlers that are ready now. The caller keeps a flag so a
     /// session is scheduled at most once per batch.
     void schedule(std::shared_ptr<session> s);
 
+    /// Asks for `s->flush()` within `soon_delay`.
+    void schedule_soon(std::shared_ptr<session> s);
+
   private:
     void run();
+    void run_soon();
 
     boost::asio::io_context& io_;
     std::vector<std::shared_ptr<session>> pending_;
     std::vector<std::shared_ptr<session>> running_;
     bool posted_ = false;
+    boost::asio::steady_timer soon_timer_;
+    std::vector<std::shared_ptr<session>> soon_;
+    std::vector<std::shared_ptr<session>> soon_running_;
 };
 
 }  // namespace chat

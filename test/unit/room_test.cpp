@@ -13,13 +13,19 @@ namespace {
 /// A participant that records every frame it is given.
 class fake_participant : public chat::participant {
   public:
-    void deliver(const chat::frame& f) override { lines.emplace_back(f.bytes()); }
+    using chat::participant::deliver;
+    void deliver(const chat::frame& f, urgency when) override {
+        lines.emplace_back(f.bytes());
+        urgencies.push_back(when);
+    }
     std::vector<std::string> lines;
+    std::vector<urgency> urgencies;
 };
 
 struct fixture {
     chat::frame_arena arena{4096};
-    chat::room lobby{arena, 7};
+    chat::frame_arena directs{4096};
+    chat::room lobby{arena, directs, 7};
 
     std::shared_ptr<fake_participant> add(const std::string& name) {
         auto p = std::make_shared<fake_participant>();
@@ -192,4 +198,21 @@ TEST_CASE("members in the middle of the list can leave", "[room]") {
     CHECK(m[2]->lines.size() == 1);
     CHECK(m[4]->lines.size() == 1);
     CHECK(f.lobby.size() == 3);
+}
+
+TEST_CASE("notices may wait for company, messages may not", "[room]") {
+    using urgency = chat::participant::urgency;
+    fixture f;
+    auto alice = f.add("alice");
+    auto bob = f.add("bob");
+    f.lobby.rename(*bob, "robert");
+    f.lobby.say(*bob, "hi");
+    f.lobby.whisper(*bob, "alice", "psst");
+    f.lobby.act(*bob, "waves");
+    f.lobby.who(*alice);
+    f.lobby.leave(*bob, chat::leave_reason::quit, "");
+    REQUIRE(alice->lines.size() == 7);
+    CHECK(alice->urgencies == std::vector<urgency>{urgency::soon, urgency::soon, urgency::now,
+                                                   urgency::now, urgency::now, urgency::now,
+                                                   urgency::soon});
 }
