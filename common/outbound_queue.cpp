@@ -45,14 +45,11 @@ void outbound_queue::consume(std::size_t n) {
         ++head_;
     }
     if (head_ == segments_.size()) {
-        segments_.clear();
+        // Give the array back whenever the queue runs dry: most connections are idle most of
+        // the time, and a busy one empties its queue once per write, so the cost is one
+        // allocation per write, not per message.
+        std::vector<segment>().swap(segments_);
         head_ = 0;
-        // An idle connection should not keep the array of a burst long past; a receiver of room
-        // traffic rarely needs more than a few ranges, so this seldom frees anything busy.
-        constexpr std::size_t keep_capacity = 4;
-        if (segments_.capacity() > keep_capacity) {
-            std::vector<segment>().swap(segments_);
-        }
     } else if (head_ >= 64 && head_ * 2 >= segments_.size()) {
         segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(head_));
         head_ = 0;

@@ -10,9 +10,11 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/write.hpp>
 
+#include "server/exact_allocator.hpp"
 #include "server/peer_address.hpp"
 #include "server/session.hpp"
 
@@ -76,8 +78,9 @@ void server::start() {
 }
 
 void server::do_accept() {
-    acceptor_.async_accept(
-        [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+    acceptor_.async_accept(asio::bind_allocator(
+        exact_allocator<void>{},
+        [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); }));
 }
 
 void server::on_accept(const error_code& ec, tcp::socket socket) {
