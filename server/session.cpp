@@ -2,6 +2,7 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -113,11 +114,15 @@ void session::on_readable(const error_code& ec) {
 }
 
 void session::on_eof() {
+    peer_done_ = true;
     if (state_ == state::closing) {
-        finish();  // the peer has read our goodbye and hung up
-        return;
+        if (half_closed_) {
+            finish();  // our goodbye is out and the peer has hung up
+        }
+        return;  // the flush under way ends the connection once our output is out
     }
-    // An unfinished line in the framer dies here: it was never a message.
+    // An unfinished line in the framer dies here: it was never a message. What is queued for
+    // the peer still goes out, since a script that ends its input still reads the replies.
     close(close_reason::disconnected);
 }
 
@@ -333,25 +338,28 @@ void session::deliver(const frame& f, urgency when) {
     }
     out_.push(f);
     const std::size_t limit = ctx_.config.max_send_queue;
-    if (limit != 0 && out_.bytes() > limit) {
-        // Never close inside a broadcast: drop the backlog now so memory stays bounded, refuse
-        // everything else, and end the session from a fresh handler.
-        refuse_output(close_reason::slow_consumer);
-        return;
-    }
-    if (out_.bytes() >= eager_write_bytes && !waiting_writable_) {
-        // One turn of the loop can fan out more than a receiver may queue: write now rather
-        // than let it pile up until the scheduler runs.
+    // One turn of the loop can fan out more than a receiver may queue: past half the limit
+    // (or 256 KiB) write at once rather than wait for the scheduler, so that only bytes the
+    // socket really refused count against the limit.
+    const std::size_t eager =
+        limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 2);
+    if (out_.bytes() >= eager && !waiting_writable_) {
         switch (write_queued()) {
             case write_result::done:
                 return;
             case write_result::blocked:
                 wait_writable();
-                return;
+                break;
             case write_result::failed:
                 refuse_output(write_failure_);
                 return;
         }
+    }
+    if (limit != 0 && out_.bytes() > limit) {
+        // Never close inside a broadcast: drop the backlog now so memory stays bounded, refuse
+        // everything else, and end the session from a fresh handler.
+        refuse_output(close_reason::slow_consumer);
+        return;
     }
     if (when == urgency::soon) {
         if (!flush_scheduled_ && !soon_scheduled_ && !waiting_writable_) {
@@ -467,8 +475,12 @@ void session::close(close_reason reason, std::string_view text) {
         throttle_->timer.cancel();
         throttle_->backlog.clear();
     }
+    if (!says_goodbye(reason) && !peer_done_) {
+        finish();  // reset, I/O error or slow consumer: nothing more can or should be sent
+        return;
+    }
     if (!says_goodbye(reason)) {
-        finish();
+        schedule_flush();  // the peer only stopped sending: flush its replies, then close
         return;
     }
     std::string_view bye = "closing";
@@ -501,8 +513,8 @@ void session::on_flushed() {
     half_closed_ = true;
     error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_send, ec);
-    if (reason_ == close_reason::shutdown) {
-        finish();  // the daemon is stopping: do not wait on peers
+    if (reason_ == close_reason::shutdown || peer_done_) {
+        finish();  // the daemon is stopping, or the peer has already hung up its side
     }
 }
 

@@ -124,6 +124,7 @@ class session final : public participant, public std::enable_shared_from_this<se
     bool soon_scheduled_ = false;
     bool waiting_writable_ = false;
     bool half_closed_ = false;
+    bool peer_done_ = false;       // end of input seen: the peer sends nothing more
     bool output_refused_ = false;  // slow consumer or broken pipe: nothing more is queued
     close_reason write_failure_ = close_reason::io_error;
 };

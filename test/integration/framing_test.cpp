@@ -81,3 +81,30 @@ TEST_CASE("a reset connection leaves like a closed one", "[framing]") {
     a.close(/*reset=*/true);
     CHECK(b.read_until("LEAVE ") == std::optional<std::string>("LEAVE alice disconnected"));
 }
+
+TEST_CASE("a client that quits and half-closes at once still gets its BYE", "[framing]") {
+    test_server server;
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        line_client a(server.port());
+        a.register_as("quitter" + std::to_string(attempt));
+        a.send_raw("last words\n/ping p\n/quit\n");
+        a.shutdown_send();
+        CHECK(a.read_until("PONG p") == std::optional<std::string>("PONG p"));
+        CHECK(a.read_until("BYE ") == std::optional<std::string>("BYE goodbye"));
+        CHECK(a.closed_within(3s));
+    }
+}
+
+TEST_CASE("a script that ends its input still reads the replies to its last lines", "[framing]") {
+    test_server server;
+    line_client watcher(server.port());
+    watcher.register_as("watcher");
+    line_client script(server.port());
+    REQUIRE(script.read_until("HELLO "));
+    script.send_raw("bot\n/who\n");
+    script.shutdown_send();
+    CHECK(script.read_until("WELCOME ").has_value());
+    CHECK(script.read_until("USERS ") == std::optional<std::string>("USERS bot watcher"));
+    CHECK(script.closed_within(3s));
+    CHECK(watcher.read_until("LEAVE ") == std::optional<std::string>("LEAVE bot disconnected"));
+}

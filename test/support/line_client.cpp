@@ -163,6 +163,10 @@ std::string line_client::register_as(std::string_view name) {
     return rest.substr(0, rest.find(' '));
 }
 
+void line_client::shutdown_send() {
+    ::shutdown(fd_, SHUT_WR);
+}
+
 void line_client::close(bool reset) {
     if (fd_ < 0) {
         return;

@@ -41,6 +41,8 @@ class line_client {
     /// Reads HELLO, sends `name`, reads up to WELCOME; returns the accepted name or throws.
     std::string register_as(std::string_view name);
 
+    /// Half-closes: sends FIN, keeps reading.
+    void shutdown_send();
     /// Closes the socket at once (abortive if `reset`).
     void close(bool reset = false);
     int fd() const { return fd_; }

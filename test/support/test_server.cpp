@@ -48,6 +48,8 @@ pid_t spawn(const std::string& binary, const std::vector<std::string>& args, int
         ::dup2(null_fd, 0);
         ::dup2(out_fd, 1);
         ::dup2(err_fd, 2);
+        // Only 0-2 are the daemon's: any other descriptor of the test would skew its fd count.
+        ::close_range(3, ~0U, 0);
         ::execv(binary.c_str(), argv.data());
         ::_exit(127);
     }

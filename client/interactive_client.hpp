@@ -1,0 +1,82 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "client/chat_state.hpp"
+#include "client/client_connection.hpp"
+#include "client/client_options.hpp"
+#include "client/renderer.hpp"
+#include "client/terminal_ui.hpp"
+
+namespace chat {
+
+/// The client on a terminal: joins the connection to the screen. Server lines are rendered and
+/// printed above the line being typed; typed lines go to the server, and our own messages are
+/// shown at once (the server does not echo them). The name is asked for when --name is absent
+/// and asked for again whenever the server refuses it. A lost connection is announced and
+/// retried with back-off, the same name asked for again; /quit, Ctrl+D on an empty line and
+/// Ctrl+C leave cleanly at any point.
+class interactive_client : private client_connection::listener, private terminal_ui::handler {
+  public:
+    interactive_client(boost::asio::io_context& io, const client_config& config,
+                       render_options style);
+
+    /// Takes over the terminal and connects.
+    void start();
+
+    /// 0 after leaving normally, 1 when the very first connection could not be made.
+    int exit_code() const { return exit_code_; }
+
+  private:
+    enum class phase {
+        connecting,  ///< first attempt, or a retry, under way
+        naming,      ///< connected; the name is to be typed or its answer awaited
+        chatting,    ///< WELCOME received
+        offline,     ///< lost; waiting for the next attempt
+        leaving,     ///< /quit sent; waiting for the server to close
+    };
+
+    // client_connection::listener
+    void on_connected() override;
+    void on_line(std::string_view line) override;
+    void on_connect_failed(const boost::system::error_code& ec,
+                           std::optional<client_connection::duration> retry_in) override;
+    void on_disconnected(const boost::system::error_code& ec,
+                         std::optional<client_connection::duration> retry_in) override;
+
+    // terminal_ui::handler
+    void on_input(std::string line) override;
+    void on_input_end() override;
+    std::optional<completion> on_complete(std::string_view line, std::size_t cursor) override;
+
+    void handle(const server_line& line);
+    void send_name(std::string_view name);
+    void say(std::string_view line);
+    void leave(std::string_view quit_line);
+    void wait_for_signal();
+    void update_prompt();
+    void show(std::string_view text);
+    void finish(int code);
+
+    boost::asio::io_context& io_;
+    client_config config_;
+    renderer renderer_;
+    chat_state state_;
+    client_connection connection_;
+    terminal_ui ui_;
+    boost::asio::signal_set signals_;
+    phase phase_ = phase::connecting;
+    std::optional<std::string> name_;  // the name to ask for (again) on connecting
+    bool name_sent_ = false;           // the name is out, its answer not yet in
+    bool ever_connected_ = false;
+    bool ever_joined_ = false;
+    bool done_ = false;
+    int exit_code_ = 0;
+};
+
+}  // namespace chat

@@ -1,0 +1,328 @@
+#include "client/renderer.hpp"
+
+#include <array>
+#include <cstdint>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "common/names.hpp"
+
+namespace chat {
+
+namespace {
+
+// SGR sequences. Names get a palette without red (errors) and with nothing dim.
+constexpr std::string_view sgr_reset = "\x1b[0m";
+constexpr std::string_view sgr_dim = "\x1b[2m";
+constexpr std::string_view sgr_bold = "\x1b[1m";
+constexpr std::string_view sgr_error = "\x1b[1;31m";
+constexpr std::string_view sgr_private = "\x1b[1;35m";
+constexpr std::string_view sgr_info = "\x1b[36m";
+constexpr std::array<std::string_view, name_palette_size> palette = {
+    "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[36m", "\x1b[92m", "\x1b[93m", "\x1b[94m", "\x1b[96m",
+};
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+}
+
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` and its code point, or 0.
+std::size_t utf8_sequence(std::string_view s, char32_t& cp) {
+    const auto b0 = static_cast<unsigned char>(s[0]);
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        len = 2;
+        cp = b0 & 0x1FU;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        len = 3;
+        cp = b0 & 0x0FU;
+        lo = b0 == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
+        hi = b0 == 0xED ? 0x9F : 0xBF;  // no surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4;
+        cp = b0 & 0x07U;
+        lo = b0 == 0xF0 ? 0x90 : 0x80;
+        hi = b0 == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (s.size() < len) {
+        return 0;
+    }
+    for (std::size_t i = 1; i < len; ++i) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) {
+            return 0;
+        }
+        cp = (cp << 6U) | (b & 0x3FU);
+    }
+    return len;
+}
+
+}  // namespace
+
+std::size_t name_color_index(std::string_view name) {
+    // FNV-1a over the lower-case name: stable across runs, platforms and letter case.
+    std::uint32_t h = 2166136261U;
+    for (const char c : name) {
+        h ^= static_cast<unsigned char>(lower(c));
+        h *= 16777619U;
+    }
+    return h % name_palette_size;
+}
+
+std::string_view describe_error(std::string_view code) {
+    const auto e = parse_protocol_error(code);
+    if (!e) {
+        return "The server refused that";
+    }
+    switch (*e) {
+        case protocol_error::name_invalid:
+            return "That name is not allowed";
+        case protocol_error::name_taken:
+            return "That name is taken";
+        case protocol_error::no_such_user:
+            return "No such user";
+        case protocol_error::unknown_command:
+            return "Unknown command";
+        case protocol_error::usage:
+            return "Incomplete command";
+        case protocol_error::line_too_long:
+            return "Your line was too long and was not sent";
+        case protocol_error::bad_encoding:
+            return "Your line could not be sent";
+        case protocol_error::server_full:
+            return "The server is full";
+        case protocol_error::too_many_from_address:
+            return "Too many connections from your address";
+        case protocol_error::not_registered:
+            return "You have not joined yet";
+    }
+    return "The server refused that";
+}
+
+std::string renderer::sanitize(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if (c == '\t') {
+                out += ' ';
+            } else if (c < 0x20 || c == 0x7F) {
+                out += replacement;
+            } else {
+                out += static_cast<char>(c);
+            }
+            ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        const std::size_t len = utf8_sequence(text.substr(i), cp);
+        if (len == 0 || (cp >= 0x80 && cp <= 0x9F)) {
+            out += replacement;
+            i += len == 0 ? 1 : len;
+            continue;
+        }
+        out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
+std::string renderer::paint(std::string_view sgr, std::string_view text) const {
+    if (!options_.color) {
+        return std::string(text);
+    }
+    return fmt::format("{}{}{}", sgr, text, sgr_reset);
+}
+
+std::string renderer::name(std::string_view n) const {
+    return paint(palette[name_color_index(n)], sanitize(n));
+}
+
+std::string renderer::clock(time_point t) const {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm parts{};
+    if (options_.utc) {
+        gmtime_r(&secs, &parts);
+    } else {
+        localtime_r(&secs, &parts);
+    }
+    return paint(sgr_dim, fmt::format("[{:02}:{:02}]", parts.tm_hour, parts.tm_min));
+}
+
+std::string renderer::clock(std::string_view wire_time, time_point now) const {
+    return clock(parse_timestamp(wire_time).value_or(now));
+}
+
+std::string renderer::notice(std::string_view text) const {
+    return paint(sgr_dim, fmt::format("-- {}", sanitize(text)));
+}
+
+std::string renderer::error(std::string_view text) const {
+    return paint(sgr_error, fmt::format("!! {}", sanitize(text)));
+}
+
+std::string renderer::garbage(std::string_view raw) const {
+    return paint(sgr_dim, fmt::format("?? {}", sanitize(raw)));
+}
+
+bool renderer::mentions_self(std::string_view text) const {
+    if (self_.empty() || text.size() < self_.size()) {
+        return false;
+    }
+    for (std::size_t at = 0; at + self_.size() <= text.size(); ++at) {
+        bool same = true;
+        for (std::size_t k = 0; k < self_.size() && same; ++k) {
+            same = lower(text[at + k]) == lower(self_[k]);
+        }
+        const bool starts = at == 0 || !is_name_char(text[at - 1]);
+        const std::size_t after = at + self_.size();
+        const bool ends = after == text.size() || !is_name_char(text[after]);
+        if (same && starts && ends) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string renderer::own_message(std::string_view text, time_point now) const {
+    return fmt::format("{} {}: {}", clock(now), name(self_), sanitize(text));
+}
+
+std::string renderer::own_action(std::string_view text, time_point now) const {
+    return fmt::format("{} * {} {}", clock(now), name(self_), sanitize(text));
+}
+
+std::string renderer::own_private(std::string_view to, std::string_view text,
+                                  time_point now) const {
+    return fmt::format("{} {} {} {}", clock(now), paint(sgr_private, "->"), name(to),
+                       paint(sgr_private, fmt::format("(private): {}", sanitize(text))));
+}
+
+std::string renderer::render(const server_line& line, time_point now) const {
+    switch (line.tag) {
+        case server_tag::msg: {
+            std::string text = sanitize(line.text);
+            if (mentions_self(line.text)) {
+                text = paint(sgr_bold, text);
+            }
+            return fmt::format("{} {}: {}", clock(line.time, now), name(line.name), text);
+        }
+        case server_tag::priv:
+            return fmt::format(
+                "{} {} {} {}", clock(line.time, now), paint(sgr_private, "<-"), name(line.name),
+                paint(sgr_private, fmt::format("(private): {}", sanitize(line.text))));
+        case server_tag::me:
+            return fmt::format("{} * {} {}", clock(line.time, now), name(line.name),
+                               sanitize(line.text));
+        case server_tag::join:
+            return fmt::format("{} {}", clock(now),
+                               paint(sgr_dim, fmt::format("-- {} joined", sanitize(line.name))));
+        case server_tag::leave:
+            return render_leave(line, now);
+        case server_tag::nick: {
+            const bool me = !self_.empty() && (name_key(line.name) == name_key(self_) ||
+                                               name_key(line.new_name) == name_key(self_));
+            const std::string text =
+                me ? fmt::format("-- you are now known as {}", sanitize(line.new_name))
+                   : fmt::format("-- {} is now known as {}", sanitize(line.name),
+                                 sanitize(line.new_name));
+            return fmt::format("{} {}", clock(now), paint(sgr_dim, text));
+        }
+        case server_tag::users:
+            return render_users(line);
+        case server_tag::info:
+            return paint(sgr_info, fmt::format("-- {}", sanitize(line.text)));
+        case server_tag::ping:
+            return {};
+        case server_tag::pong:
+            return notice(line.text.empty() ? std::string("pong")
+                                            : fmt::format("pong {}", line.text));
+        case server_tag::bye:
+            return notice(line.text.empty()
+                              ? std::string("the server closed the connection")
+                              : fmt::format("the server closed the connection: {}", line.text));
+        case server_tag::err:
+            return render_error(line);
+        case server_tag::hello:
+            return notice(line.text.empty() ? std::string("connected; send your name") : line.text);
+        case server_tag::welcome:
+            return notice(line.text.empty() ? fmt::format("you joined as {}", line.name)
+                                            : line.text);
+        case server_tag::unknown:
+            return notice(line.text.empty() ? std::string(line.tag_word)
+                                            : fmt::format("{} {}", line.tag_word, line.text));
+    }
+    return garbage(line.tag_word);
+}
+
+std::string renderer::render_leave(const server_line& line, time_point now) const {
+    const std::string who = sanitize(line.name);
+    const std::string said = sanitize(line.text);
+    std::string text;
+    const auto reason = parse_leave_reason(line.code);
+    if (!reason) {
+        text = fmt::format("-- {} left ({})", who, sanitize(line.code));
+    } else {
+        switch (*reason) {
+            case leave_reason::quit:
+                text = said.empty() ? fmt::format("-- {} left", who)
+                                    : fmt::format("-- {} left ({})", who, said);
+                break;
+            case leave_reason::disconnected:
+                text = fmt::format("-- {} disconnected", who);
+                break;
+            case leave_reason::timeout:
+                text = fmt::format("-- {} timed out", who);
+                break;
+            case leave_reason::slow_consumer:
+                text = fmt::format("-- {} was dropped (could not keep up)", who);
+                break;
+            case leave_reason::shutdown:
+                text = fmt::format("-- {} left (server shutting down)", who);
+                break;
+            case leave_reason::error:
+                text = fmt::format("-- {} left after an error", who);
+                break;
+        }
+    }
+    return fmt::format("{} {}", clock(now), paint(sgr_dim, text));
+}
+
+std::string renderer::render_error(const server_line& line) const {
+    const std::string_view sentence = describe_error(line.code);
+    if (line.text.empty()) {
+        return error(sentence);
+    }
+    return error(fmt::format("{}: {}", sentence, line.text));
+}
+
+std::string renderer::render_users(const server_line& line) const {
+    std::string names;
+    std::size_t count = 0;
+    for_each_name(line.text, [&](std::string_view n) {
+        if (count++ != 0) {
+            names += paint(sgr_dim, ", ");
+        }
+        names += name(n);
+    });
+    if (count == 0) {
+        return notice("nobody is here");
+    }
+    return fmt::format("{} {}", paint(sgr_dim, fmt::format("-- here now ({}):", count)), names);
+}
+
+}  // namespace chat

@@ -1,0 +1,236 @@
+#include "common/server_line.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
+
+namespace chat {
+
+namespace {
+
+/// Fields are separated by exactly one space (the server's encoder writes them so); the free text
+/// at the end is kept byte for byte, leading spaces included.
+class field_reader {
+  public:
+    explicit field_reader(std::string_view line) : rest_(line) {}
+
+    /// The next space-delimited field; empty when none is left.
+    std::string_view next() {
+        const auto space = rest_.find(' ');
+        const std::string_view field = rest_.substr(0, space);
+        rest_ = space == std::string_view::npos ? std::string_view{} : rest_.substr(space + 1);
+        return field;
+    }
+    /// Everything not read yet.
+    std::string_view rest() const { return rest_; }
+
+  private:
+    std::string_view rest_;
+};
+
+struct tag_entry {
+    std::string_view word;
+    server_tag tag;
+};
+
+constexpr std::array<tag_entry, 14> tags = {{
+    {"MSG", server_tag::msg},
+    {"PRIV", server_tag::priv},
+    {"ME", server_tag::me},
+    {"JOIN", server_tag::join},
+    {"LEAVE", server_tag::leave},
+    {"NICK", server_tag::nick},
+    {"USERS", server_tag::users},
+    {"INFO", server_tag::info},
+    {"PING", server_tag::ping},
+    {"PONG", server_tag::pong},
+    {"ERR", server_tag::err},
+    {"BYE", server_tag::bye},
+    {"HELLO", server_tag::hello},
+    {"WELCOME", server_tag::welcome},
+}};
+
+bool is_tag_word(std::string_view word) {
+    return !word.empty() && std::ranges::all_of(word, [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// Reads exactly `s.size()` decimal digits.
+std::optional<int> digits(std::string_view s) {
+    if (!all_digits(s)) {
+        return std::nullopt;
+    }
+    int value = 0;
+    for (const char c : s) {
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+}  // namespace
+
+std::optional<server_line> parse_server_line(std::string_view line) {
+    field_reader fields(line);
+    server_line out;
+    out.tag_word = fields.next();
+    if (!is_tag_word(out.tag_word)) {
+        return std::nullopt;
+    }
+    out.tag = server_tag::unknown;
+    for (const auto& e : tags) {
+        if (e.word == out.tag_word) {
+            out.tag = e.tag;
+            break;
+        }
+    }
+    switch (out.tag) {
+        case server_tag::msg:
+        case server_tag::priv:
+        case server_tag::me:
+            out.id = fields.next();
+            out.time = fields.next();
+            out.name = fields.next();
+            out.text = fields.rest();
+            if (out.id.empty() || out.time.empty() || out.name.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::join:
+            out.name = fields.next();
+            if (out.name.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::leave:
+            out.name = fields.next();
+            out.code = fields.next();
+            out.text = fields.rest();
+            if (out.name.empty() || out.code.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::nick:
+            out.name = fields.next();
+            out.new_name = fields.next();
+            if (out.name.empty() || out.new_name.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::welcome:
+            out.name = fields.next();
+            out.text = fields.rest();
+            if (out.name.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::err:
+            out.code = fields.next();
+            out.text = fields.rest();
+            if (out.code.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::hello:
+            out.code = fields.next();
+            out.limits = fields.next();
+            out.text = fields.rest();
+            if (out.code.empty()) {
+                return std::nullopt;
+            }
+            break;
+        case server_tag::ping:
+            out.text = fields.rest();
+            if (out.text.empty()) {
+                return std::nullopt;  // a PING without a token cannot be answered
+            }
+            break;
+        case server_tag::users:
+        case server_tag::info:
+        case server_tag::pong:
+        case server_tag::bye:
+        case server_tag::unknown:
+            out.text = fields.rest();
+            break;
+    }
+    return out;
+}
+
+std::optional<protocol_error> parse_protocol_error(std::string_view code) {
+    static constexpr std::array<protocol_error, 10> all = {
+        protocol_error::name_invalid,
+        protocol_error::name_taken,
+        protocol_error::no_such_user,
+        protocol_error::unknown_command,
+        protocol_error::usage,
+        protocol_error::line_too_long,
+        protocol_error::bad_encoding,
+        protocol_error::server_full,
+        protocol_error::too_many_from_address,
+        protocol_error::not_registered,
+    };
+    for (const auto e : all) {
+        if (to_string(e) == code) {
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<leave_reason> parse_leave_reason(std::string_view reason) {
+    static constexpr std::array<leave_reason, 6> all = {
+        leave_reason::quit,          leave_reason::disconnected, leave_reason::timeout,
+        leave_reason::slow_consumer, leave_reason::shutdown,     leave_reason::error,
+    };
+    for (const auto r : all) {
+        if (to_string(r) == reason) {
+            return r;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
+    // YYYY-MM-DDTHH:MM:SS[.fraction]Z
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':' || text.back() != 'Z') {
+        return std::nullopt;
+    }
+    const auto year = digits(text.substr(0, 4));
+    const auto month = digits(text.substr(5, 2));
+    const auto day = digits(text.substr(8, 2));
+    const auto hour = digits(text.substr(11, 2));
+    const auto minute = digits(text.substr(14, 2));
+    const auto second = digits(text.substr(17, 2));
+    if (!year || !month || !day || !hour || !minute || !second || *hour > 23 || *minute > 59 ||
+        *second > 60) {
+        return std::nullopt;
+    }
+    std::int64_t nanos = 0;
+    const std::string_view tail = text.substr(19, text.size() - 20);
+    if (!tail.empty()) {
+        const std::string_view fraction = tail.substr(1);
+        if (tail.front() != '.' || fraction.size() > 9 || !all_digits(fraction)) {
+            return std::nullopt;
+        }
+        std::int64_t scale = 100'000'000;
+        for (const char c : fraction) {
+            nanos += (c - '0') * scale;
+            scale /= 10;
+        }
+    }
+    using namespace std::chrono;
+    const year_month_day ymd{std::chrono::year{*year},
+                             std::chrono::month{static_cast<unsigned>(*month)},
+                             std::chrono::day{static_cast<unsigned>(*day)}};
+    if (!ymd.ok()) {
+        return std::nullopt;
+    }
+    const auto at = sys_days{ymd} + hours{*hour} + minutes{*minute} + seconds{*second};
+    return time_point_cast<system_clock::duration>(at + nanoseconds{nanos});
+}
+
+}  // namespace chat

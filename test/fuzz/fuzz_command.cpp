@@ -1,0 +1,154 @@
+// libFuzzer target: the command parser, the name rules and the server-line encoder, on any
+// bytes. The parser must map every line to a kind whose fields are views into that line and
+// fit the kind; the name rules must agree with their documented set and ignore case; an encoded
+// line must be exactly its fields joined by spaces and one `\n`.
+//
+// Input: the whole input is parsed as a command line and checked as a name; its first bytes
+// also seed the name generator.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "common/encode.hpp"
+#include "common/frame_arena.hpp"
+#include "common/names.hpp"
+#include "common/protocol.hpp"
+#include "test/fuzz/fuzz_check.hpp"
+
+namespace {
+
+bool inside(std::string_view part, std::string_view whole) {
+    if (part.empty()) {
+        return true;  // an empty view may point anywhere
+    }
+    const auto* begin = whole.data();
+    const auto* end = whole.data() + whole.size();
+    return part.data() >= begin && part.data() + part.size() <= end;
+}
+
+bool only_spaces(std::string_view s) {
+    return s.find_first_not_of(' ') == std::string_view::npos;
+}
+
+void check_command(std::string_view line) {
+    const chat::command cmd = chat::parse_command(line);
+    // A `usage` target names the command from a static table; every other view is into `line`.
+    FUZZ_CHECK(cmd.kind == chat::command_kind::usage || inside(cmd.target, line));
+    FUZZ_CHECK(inside(cmd.text, line));
+    FUZZ_CHECK((cmd.kind == chat::command_kind::empty) == only_spaces(line));
+    switch (cmd.kind) {
+        case chat::command_kind::empty:
+            break;
+        case chat::command_kind::say:
+            FUZZ_CHECK(!cmd.text.empty());
+            if (line.starts_with("//")) {
+                FUZZ_CHECK(cmd.text == line.substr(1));  // the escape drops one slash only
+            } else {
+                FUZZ_CHECK(cmd.text == line);  // a message goes out exactly as typed
+                FUZZ_CHECK(!line.starts_with('/') && !line.starts_with('@'));
+            }
+            break;
+        case chat::command_kind::private_message:
+            FUZZ_CHECK(line.starts_with('@') || line.starts_with("/msg "));
+            FUZZ_CHECK(!cmd.target.empty());
+            FUZZ_CHECK(cmd.target.find(' ') == std::string_view::npos);
+            FUZZ_CHECK(!cmd.text.empty() && cmd.text.front() != ' ');
+            break;
+        case chat::command_kind::nick:
+            FUZZ_CHECK(!cmd.target.empty());
+            FUZZ_CHECK(cmd.target.front() != ' ' && cmd.target.back() != ' ');
+            break;
+        case chat::command_kind::me:
+        case chat::command_kind::pong:
+            FUZZ_CHECK(!cmd.text.empty());
+            break;
+        case chat::command_kind::unknown:
+            FUZZ_CHECK(line.starts_with('/') && !line.starts_with("//"));
+            FUZZ_CHECK(cmd.target.find(' ') == std::string_view::npos);
+            break;
+        case chat::command_kind::usage:
+            FUZZ_CHECK(cmd.target == "msg" || cmd.target == "@" || cmd.target == "nick" ||
+                       cmd.target == "me" || cmd.target == "pong");
+            break;
+        default:  // who, ping, help, quit, stats
+            FUZZ_CHECK(line.starts_with('/'));
+            FUZZ_CHECK(cmd.text.empty() || (cmd.text.front() != ' ' && cmd.text.back() != ' '));
+            break;
+    }
+}
+
+bool name_char(char c) {
+    return std::strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.", c) !=
+               nullptr &&
+           c != '\0';
+}
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') {
+            c = static_cast<char>(c - 'a' + 'A');
+        }
+    }
+    return out;
+}
+
+void check_name(std::string_view name) {
+    const chat::name_fault fault = chat::check_name(name);
+    bool all_name_chars = true;
+    for (const char c : name) {
+        all_name_chars = all_name_chars && name_char(c);
+    }
+    const std::string key = chat::name_key(name);
+    const bool expected_ok =
+        !name.empty() && name.size() <= chat::max_name_length && all_name_chars && key != "server";
+    FUZZ_CHECK((fault == chat::name_fault::ok) == expected_ok);
+    // The key folds ASCII case and nothing else.
+    FUZZ_CHECK(key.size() == name.size());
+    FUZZ_CHECK(chat::name_key(upper(name)) == key);
+    FUZZ_CHECK(chat::check_name(upper(name)) == fault);
+    FUZZ_CHECK(chat::check_name(key) == fault);
+}
+
+void check_encode(std::string_view input) {
+    // Fields as the server builds them: no newline in any field (the text check has seen to it).
+    const std::size_t cut = input.size() / 2;
+    std::string a(input.substr(0, cut));
+    std::string b(input.substr(cut));
+    for (std::string* s : {&a, &b}) {
+        for (char& c : *s) {
+            if (c == '\n') {
+                c = ' ';
+            }
+        }
+    }
+    // Small chunks, so that long inputs need a chunk of their own and short ones share; every
+    // frame must still read back intact after the others were encoded beside it.
+    chat::frame_arena arena(256, 2);
+    const chat::frame first = chat::encode_line(arena, {"INFO", a, b});
+    const chat::frame second = chat::encode_line(arena, {"MSG", "1", "t", a});
+    const chat::frame third = chat::encode_line(arena, {b});
+    FUZZ_CHECK(first.bytes() == "INFO " + a + " " + b + "\n");
+    FUZZ_CHECK(second.bytes() == "MSG 1 t " + a + "\n");
+    FUZZ_CHECK(third.bytes() == b + "\n");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    check_command(input);
+    check_name(input);
+    check_encode(input);
+
+    std::uint64_t seed = 0;
+    std::memcpy(&seed, data, size < sizeof seed ? size : sizeof seed);
+    chat::name_generator names(seed);
+    for (int i = 0; i < 4; ++i) {
+        FUZZ_CHECK(chat::check_name(names.next()) == chat::name_fault::ok);
+    }
+    return 0;
+}
