@@ -47,7 +47,8 @@ enum class command_kind {
     usage,            ///< a command missing its argument (`target` holds the command)
 };
 
-/// A parsed client line. Views point into the line given to `parse_command`.
+/// A parsed client line. Views point into the line given to `parse_command`, except the
+/// command name of a `usage` result, which may be a static string.
 struct command {
     command_kind kind = command_kind::empty;
     std::string_view target;

@@ -101,7 +101,6 @@ void session::on_readable(const error_code& ec) {
             close(is_disconnect(read_ec) ? close_reason::disconnected : close_reason::io_error);
             return;
         }
-        last_heard_ = clock::now();
         if (state_ == state::closing) {
             continue;  // lingering: input is read only so that closing sends FIN, not RST
         }
@@ -134,6 +133,7 @@ bool session::consume(std::string_view bytes) {
         return false;
     }
     const std::size_t used = framer_.feed(bytes, [&](frame_event event, std::string_view line) {
+        last_heard_ = now;  // a whole line is a sign of life; a trickle of bytes is not
         handle_line(event, line);
         bucket_.try_take(now);
         return is_open() && bucket_.wait_time(now) == clock::duration::zero();
