@@ -1,5 +1,7 @@
 #include "test/integration/hardening_support.hpp"
 
+#include "test/support/reference_text_check.hpp"
+
 #include <poll.h>
 
 #include <charconv>
@@ -44,56 +46,7 @@ std::optional<relayed> parse_relayed(std::string_view line) {
 }
 
 bool terminal_safe(std::string_view text) {
-    // Unicode Table 3-7 (well-formed UTF-8 byte sequences), range by range.
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const unsigned b = byte(i);
-        if (b < 0x80) {
-            if ((b < 0x20 && b != '\t') || b == 0x7F) {
-                return false;
-            }
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned lo = 0x80;
-        unsigned hi = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-            len = 2;
-        } else if (b == 0xE0) {
-            len = 3;
-            lo = 0xA0;
-        } else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) {
-            len = 3;
-        } else if (b == 0xED) {
-            len = 3;
-            hi = 0x9F;
-        } else if (b == 0xF0) {
-            len = 4;
-            lo = 0x90;
-        } else if (b >= 0xF1 && b <= 0xF3) {
-            len = 4;
-        } else if (b == 0xF4) {
-            len = 4;
-            hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (i + len > text.size() || byte(i + 1) < lo || byte(i + 1) > hi) {
-            return false;
-        }
-        for (std::size_t k = 2; k < len; ++k) {
-            if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) {
-                return false;
-            }
-        }
-        if (b == 0xC2 && byte(i + 1) <= 0x9F) {
-            return false;  // U+0080..U+009F: C1 controls, CSI among them
-        }
-        i += len;
-    }
-    return true;
+    return reference_text_check(text) == chat::text_fault::ok;
 }
 
 void inbox::file(const std::string& line) {
