@@ -1,0 +1,317 @@
+#include "test/bench/scenarios.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "test/bench/load_driver.hpp"
+#include "test/bench/proc_stats.hpp"
+#include "test/bench/wire.hpp"
+
+namespace chat::bench {
+
+namespace {
+
+/// The keys of the final line, in order; a figure that could not be measured is `na`.
+class result_line {
+  public:
+    void add(const char* key, std::string value) { items_.emplace_back(key, std::move(value)); }
+    void add(const char* key, std::uint64_t value) { add(key, std::to_string(value)); }
+    void add(const char* key, std::optional<double> value, int decimals) {
+        add(key, value ? fmt::format("{:.{}f}", *value, decimals) : std::string("na"));
+    }
+    std::string str() const {
+        std::string out = "RESULT";
+        for (const auto& [k, v] : items_) {
+            out += fmt::format(" {}={}", k, v);
+        }
+        return out;
+    }
+
+  private:
+    std::vector<std::pair<const char*, std::string>> items_;
+};
+
+std::optional<process_sample> sample(const bench_config& c) {
+    if (c.server_pid == 0) {
+        return std::nullopt;
+    }
+    return sample_process(c.server_pid);
+}
+
+void sleep_seconds(double s) {
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(s);
+    ts.tv_nsec = static_cast<long>((s - static_cast<double>(ts.tv_sec)) * 1e9);
+    ::nanosleep(&ts, nullptr);
+}
+
+/// After the clients have gone the server still has their departures to process (in a chat
+/// room each one is a LEAVE to everyone left). Waits until the server has used under 2% of a
+/// core for two 200 ms periods in a row, or `settle` seconds; returns the seconds waited.
+double wait_until_idle(const bench_config& c) {
+    if (c.server_pid == 0 || c.settle <= 0) {
+        return 0;
+    }
+    constexpr double step = 0.2;
+    auto last = sample(c);
+    int quiet = 0;
+    double waited = 0;
+    while (last && waited < c.settle && quiet < 2) {
+        sleep_seconds(step);
+        waited += step;
+        const auto now = sample(c);
+        if (!now) {
+            break;
+        }
+        quiet = (now->cpu_seconds - last->cpu_seconds) < 0.02 * step ? quiet + 1 : 0;
+        last = now;
+    }
+    return waited;
+}
+
+std::optional<double> kib(const std::optional<process_sample>& s) {
+    if (!s) {
+        return std::nullopt;
+    }
+    return static_cast<double>(s->rss_kib);
+}
+
+std::string mib_text(const std::optional<process_sample>& s) {
+    return s ? fmt::format("{:.1f} MiB", static_cast<double>(s->rss_kib) / 1024.0) : "?";
+}
+
+/// Server and bench CPU over one measured stretch.
+struct cpu_window {
+    double wall = 0;
+    double bench_cpu = 0;
+    double machine_busy = 0;  // every process on every core, us included
+    std::optional<process_sample> before;
+    std::optional<process_sample> after;
+
+    /// Starts the window: call with the server sample taken just before.
+    void open(std::optional<process_sample> s) {
+        before = std::move(s);
+        bench_cpu = -self_cpu_seconds();
+        machine_busy = -machine_busy_seconds();
+    }
+    /// Ends it after `seconds` of measured time.
+    void close(std::optional<process_sample> s, double seconds) {
+        after = std::move(s);
+        bench_cpu += self_cpu_seconds();
+        machine_busy += machine_busy_seconds();
+        wall = seconds;
+    }
+    /// Cores' worth of CPU that went to neither the server nor the bench: other load on a
+    /// shared machine, which makes deliveries/s (not CPU per delivery) unreliable.
+    std::optional<double> others_share() const {
+        const auto s = server_cpu_seconds();
+        if (!s || wall <= 0) {
+            return std::nullopt;
+        }
+        return std::max(0.0, (machine_busy - bench_cpu - *s) / wall);
+    }
+
+    std::optional<double> server_cpu_seconds() const {
+        if (!before || !after) {
+            return std::nullopt;
+        }
+        return after->cpu_seconds - before->cpu_seconds;
+    }
+    std::optional<double> server_share() const {
+        const auto s = server_cpu_seconds();
+        return s && wall > 0 ? std::optional<double>(*s / wall) : std::nullopt;
+    }
+    double bench_share() const { return wall > 0 ? bench_cpu / wall : 0; }
+    std::optional<double> per(std::uint64_t n, bool writes) const {
+        if (!before || !after || n == 0) {
+            return std::nullopt;
+        }
+        if (writes) {
+            return static_cast<double>(after->write_calls - before->write_calls) /
+                   static_cast<double>(n);
+        }
+        return (after->cpu_seconds - before->cpu_seconds) * 1e9 / static_cast<double>(n);
+    }
+    /// The bench used (nearly) a whole core and the server did not: the figures then measure
+    /// the bench, not the server.
+    bool bench_bound() const {
+        const auto s = server_share();
+        return bench_share() >= 0.9 && (!s || *s < 0.9);
+    }
+};
+
+void print_cpu(const cpu_window& w, std::uint64_t deliveries) {
+    if (const auto ns = w.per(deliveries, false)) {
+        fmt::print("server: {:.1f} ns CPU and {:.5f} write calls per delivery; {:.2f} of a core\n",
+                   *ns, *w.per(deliveries, true), *w.server_share());
+    }
+    fmt::print("bench: {:.2f} of a core{}\n", w.bench_share(),
+               w.bench_bound() ? " -- BENCH-BOUND: the bench, not the server, set this pace" : "");
+    if (const auto others = w.others_share(); others && *others > 0.1) {
+        fmt::print(
+            "other processes: {:.2f} of a core -- a busy machine; deliveries/s and "
+            "latency are not trustworthy, CPU per delivery still is\n",
+            *others);
+    }
+}
+
+}  // namespace
+
+int run_scenario(const bench_config& c) {
+    const wire w(c.target, c.size);
+    load_driver d(c, w);
+    const std::uint64_t deadline = monotonic_ns() + static_cast<std::uint64_t>(c.timeout * 1e9);
+    const bool connections = c.mode == mode::connections;
+    const std::size_t senders = connections ? 0 : c.senders;
+
+    fmt::print("chat-bench {}: target={} port={} clients={} senders={} size={}\n",
+               to_string(c.mode), to_string(c.target), c.port, c.clients, senders, c.size);
+    if (c.server_pid != 0 && !sample(c)) {
+        fmt::print(stderr, "chat-bench: cannot read /proc/{}/{{stat,io,status}}\n", c.server_pid);
+        return 2;
+    }
+    const auto base = sample(c);
+    d.setup(c.clients, senders);
+
+    cpu_window reg;
+    reg.open(base);
+    const std::uint64_t t0 = monotonic_ns();
+    bool ok = d.connect_all(deadline);
+    reg.close(sample(c), static_cast<double>(monotonic_ns() - t0) * 1e-9);
+    fmt::print("registered {} of {} connections in {:.3f} s\n", d.ready_clients(),
+               c.clients + (w.senders_receive() ? 0 : senders), reg.wall);
+
+    cpu_window run;
+    std::optional<process_sample> held;
+    if (ok && !connections) {
+        run.open(sample(c));
+        ok = c.mode == mode::throughput ? d.blast(c.messages, deadline)
+                                        : d.paced(c.rate, c.duration, deadline);
+        run.close(sample(c), static_cast<double>(d.finished_ns() - d.started_ns()) * 1e-9);
+        held = run.after;
+    } else if (ok) {
+        ok = d.hold(std::min(deadline, monotonic_ns() + static_cast<std::uint64_t>(c.hold * 1e9)));
+        held = sample(c);
+    }
+    d.close_all();
+    const double settled = wait_until_idle(c);
+    const auto after = sample(c);
+
+    const verifier& v = d.check();
+    const std::uint64_t deliveries = v.received();
+    const bool verified = ok && v.ok();
+    result_line r;
+    r.add("mode", to_string(c.mode));
+    r.add("target", to_string(c.target));
+    r.add("clients", c.clients);
+    r.add("senders", senders);
+    r.add("size", c.size);
+
+    if (connections) {
+        std::optional<double> per_conn;
+        if (base && held) {
+            per_conn = (static_cast<double>(held->rss_kib) - static_cast<double>(base->rss_kib)) *
+                       1024.0 / static_cast<double>(c.clients);
+            fmt::print(
+                "server RSS: {} before, {} holding, {} {:.1f} s after they left: {:.0f} "
+                "bytes per connection\n",
+                mib_text(base), mib_text(held), mib_text(after), settled, *per_conn);
+        }
+        if (const auto cpu = reg.server_cpu_seconds()) {
+            fmt::print(
+                "server CPU to accept and register them: {:.1f} us and {:.1f} write calls "
+                "per connection\n",
+                *cpu * 1e6 / static_cast<double>(c.clients),
+                static_cast<double>(reg.after->write_calls - reg.before->write_calls) /
+                    static_cast<double>(c.clients));
+        }
+        r.add("seconds", reg.wall, 3);
+        r.add("server_rss_base_kib", kib(base), 0);
+        r.add("server_rss_held_kib", kib(held), 0);
+        r.add("server_rss_after_kib", kib(after), 0);
+        r.add("server_rss_per_conn_bytes", per_conn, 0);
+        const auto cpu = reg.server_cpu_seconds();
+        r.add(
+            "server_us_per_conn",
+            cpu ? std::optional<double>(*cpu * 1e6 / static_cast<double>(c.clients)) : std::nullopt,
+            1);
+        r.add("server_writes_per_conn", reg.per(c.clients, true), 1);
+        r.add("bench_cpu", reg.bench_share(), 2);
+        r.add("server_cpu", reg.server_share(), 2);
+        r.add("other_cpu", reg.others_share(), 2);
+    } else {
+        const double rate = run.wall > 0 ? static_cast<double>(deliveries) / run.wall : 0;
+        fmt::print("delivered {} of {} in {:.3f} s: {:.3f} M deliveries/s\n", deliveries,
+                   v.expected_total(), run.wall, rate / 1e6);
+        print_cpu(run, deliveries);
+        if (base) {
+            fmt::print("server RSS: {} before, {} at the end, {} {:.1f} s after the clients left\n",
+                       mib_text(base), mib_text(held), mib_text(after), settled);
+        }
+        if (c.mode == mode::throughput) {
+            r.add("messages", c.messages);
+            r.add("window", c.window);
+        } else {
+            r.add("rate", c.rate, 0);
+            r.add("duration", c.duration, 1);
+        }
+        r.add("deliveries", deliveries);
+        r.add("seconds", run.wall, 3);
+        r.add("deliveries_per_s", rate, 0);
+        r.add("server_ns_per_delivery", run.per(deliveries, false), 1);
+        r.add("server_writes_per_delivery", run.per(deliveries, true), 5);
+        r.add("server_cpu", run.server_share(), 2);
+        r.add("bench_cpu", run.bench_share(), 2);
+        r.add("other_cpu", run.others_share(), 2);
+        r.add("bench_bound", run.bench_bound() ? "1" : "0");
+        if (c.mode == mode::latency) {
+            const auto& h = d.latency();
+            const auto us = [&](double q) { return static_cast<double>(h.quantile_ns(q)) / 1e3; };
+            const double max_us = static_cast<double>(h.max_ns()) / 1e3;
+            const double lag_us = static_cast<double>(d.max_send_lag_ns()) / 1e3;
+            fmt::print(
+                "one-way latency over {} deliveries: p50 {:.1f} us, p99 {:.1f} us, "
+                "p99.9 {:.1f} us, max {:.1f} us (bench fell behind its schedule by at "
+                "most {:.1f} us)\n",
+                h.count(), us(0.5), us(0.99), us(0.999), max_us, lag_us);
+            r.add("p50_us", us(0.5), 1);
+            r.add("p99_us", us(0.99), 1);
+            r.add("p999_us", us(0.999), 1);
+            r.add("max_us", max_us, 1);
+            r.add("max_send_lag_us", lag_us, 1);
+        }
+        r.add("server_rss_base_kib", kib(base), 0);
+        r.add("server_rss_end_kib", kib(held), 0);
+        r.add("server_rss_after_kib", kib(after), 0);
+        r.add("lost", v.lost());
+        r.add("reordered", v.reordered() + v.foreign());
+    }
+    if (c.target == target::redis && !d.short_ack().empty()) {
+        fmt::print("note: a PUBLISH reached fewer subscribers than expected: {}\n", d.short_ack());
+    }
+    if (d.leaves() != 0) {
+        fmt::print("note: {} LEAVE lines ({} for slow consumers); first: {}\n", d.leaves(),
+                   d.slow_consumer_leaves(), d.first_leave());
+    }
+    if (d.failed()) {
+        fmt::print("FAILED: {}\n", d.error());
+    } else if (!v.ok()) {
+        fmt::print("FAILED: {} lost, {} out of order or repeated, {} foreign; first: {}\n",
+                   v.lost(), v.reordered(), v.foreign(), v.first_fault());
+    } else if (!connections) {
+        fmt::print("verified: every receiver got every message exactly once, in order\n");
+    }
+    r.add("ok", verified ? "1" : "0");
+    fmt::print("{}\n", r.str());
+    std::fflush(stdout);
+    return verified ? 0 : 1;
+}
+
+}  // namespace chat::bench

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace chat::bench {
+
+/// Checks that every receiver gets every sender's messages exactly once and in the order sent.
+/// Per (receiver, sender) it keeps the next sequence number expected; anything else is a fault.
+class verifier {
+  public:
+    static constexpr std::uint32_t nobody = UINT32_MAX;
+
+    /// Starts over with `receivers` x `senders` streams, each expecting nothing yet.
+    void reset(std::size_t receivers, std::size_t senders);
+
+    /// Sender `s` sends `count` messages in all, numbered 0..count-1.
+    void expect(std::size_t s, std::uint64_t count) { expected_[s] = count; }
+
+    /// Receiver `r` is sender `s` itself, which the server never echoes to.
+    void set_self(std::size_t r, std::uint32_t s) { self_[r] = s; }
+
+    /// Records that receiver `r` got message `seq` of sender `s`; false if that is a fault.
+    bool record(std::size_t r, std::uint32_t s, std::uint64_t seq) {
+        if (s >= senders_ || s == self_[r]) {
+            note_fault(r, s, seq, "a message from a sender it should not hear");
+            ++foreign_;
+            return false;
+        }
+        std::uint64_t& next = next_[r * senders_ + s];
+        ++received_;
+        if (seq == next) {
+            ++next;
+            return true;
+        }
+        if (seq > next) {
+            note_fault(r, s, seq, "a gap");
+            lost_ += seq - next;
+            next = seq + 1;
+        } else {
+            note_fault(r, s, seq, "a repeat or late message");
+            ++reordered_;
+        }
+        return false;
+    }
+
+    std::size_t receivers() const { return receivers_; }
+
+    /// Deliveries the run should see in all.
+    std::uint64_t expected_total() const;
+
+    /// Deliveries seen so far, faulty ones included.
+    std::uint64_t received() const { return received_; }
+
+    /// Messages that never arrived: gaps seen so far plus, per stream, the missing tail.
+    std::uint64_t lost() const;
+    std::uint64_t reordered() const { return reordered_; }
+    std::uint64_t foreign() const { return foreign_; }
+    bool ok() const { return lost() == 0 && reordered_ == 0 && foreign_ == 0; }
+
+    /// The first fault in words, or empty.
+    const std::string& first_fault() const { return first_fault_; }
+
+  private:
+    void note_fault(std::size_t r, std::uint32_t s, std::uint64_t seq, const char* what);
+
+    std::size_t receivers_ = 0;
+    std::size_t senders_ = 0;
+    std::vector<std::uint64_t> next_;      // receivers_ x senders_
+    std::vector<std::uint64_t> expected_;  // per sender
+    std::vector<std::uint32_t> self_;      // per receiver: its own sender slot, or nobody
+    std::uint64_t received_ = 0;
+    std::uint64_t lost_ = 0;
+    std::uint64_t reordered_ = 0;
+    std::uint64_t foreign_ = 0;
+    std::string first_fault_;
+};
+
+}  // namespace chat::bench
