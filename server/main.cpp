@@ -1,6 +1,8 @@
 #include <csignal>
 #include <exception>
+#include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <variant>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -23,6 +25,15 @@ int run(int argc, char** argv) {
     const auto& config = std::get<chat::server_config>(parsed);
 
     try {
+        if (!config.log_file.empty()) {
+            // spdlog would create missing directories: a typo in the path must be an error.
+            const auto dir = std::filesystem::path(config.log_file).parent_path();
+            if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+                std::cerr << "chat-server: cannot open log file '" << config.log_file
+                          << "': no such directory\n";
+                return 1;
+            }
+        }
         auto logger = config.log_file.empty()
                           ? spdlog::stderr_logger_st("chat-server")
                           : spdlog::basic_logger_st("chat-server", config.log_file);
@@ -51,7 +62,7 @@ int run(int argc, char** argv) {
         // Returns once stop() has closed the last connection: nothing else ends the accept loop.
         io.run();
         return 0;
-    } catch (const boost::system::system_error& e) {
+    } catch (const std::runtime_error& e) {
         spdlog::critical("cannot start: {}", e.what());
         return 1;
     }

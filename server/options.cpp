@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 namespace chat {
@@ -67,7 +68,7 @@ std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char
 
 constexpr const char* usage_head =
     "chat-server: a line-protocol chat daemon (protocol chat/1)\n\n"
-    "Usage: chat-server [options]\n\n";
+    "Usage: chat-server [options]\n";
 
 }  // namespace
 
@@ -112,7 +113,10 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
 
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+        // No positional arguments: a stray word is a mistake, not something to ignore.
+        const po::positional_options_description no_positionals;
+        po::store(po::command_line_parser(argc, argv).options(all).positional(no_positionals).run(),
+                  vm);
         if (vm.count("help") != 0U) {
             std::ostringstream out;
             out << usage_head << all;
@@ -129,12 +133,24 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
                                     fmt::format("chat-server: cannot read config file '{}'", path)};
             }
             // Values already given on the command line are kept: store() never overwrites.
-            po::store(po::parse_config_file(file, daemon, /*allow_unregistered=*/false), vm);
+            try {
+                po::store(po::parse_config_file(file, daemon, /*allow_unregistered=*/false), vm);
+            } catch (const po::error& e) {
+                return options_exit{
+                    2, fmt::format("chat-server: config file '{}': {}", path, e.what())};
+            }
         }
         po::notify(vm);
 
         server_config c;
         c.bind = vm["bind"].as<std::string>();
+        boost::system::error_code bind_ec;
+        boost::asio::ip::make_address(c.bind, bind_ec);
+        if (bind_ec) {
+            throw bad_value{fmt::format(
+                "--bind must be an IPv4 or IPv6 address such as 127.0.0.1 or ::, not '{}'",
+                c.bind)};
+        }
         c.port = number_option<std::uint16_t>(vm, "port", 0, 65535);
         c.max_clients = number_option<std::size_t>(vm, "max-clients", 0, 10'000'000);
         c.max_per_ip = number_option<std::size_t>(vm, "max-per-ip", 0, 10'000'000);
@@ -142,12 +158,15 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.max_send_queue = number_option<std::size_t>(vm, "max-send-queue", 0, 1ULL << 34);
         const auto rate = parse_decimal(vm["rate"].as<std::string>(), 0, 1e9);
         if (!rate) {
-            throw bad_value{"--rate must be a number of lines per second (0 for no limit)"};
+            throw bad_value{fmt::format(
+                "--rate must be a number of lines per second (0 for no limit), not '{}'",
+                vm["rate"].as<std::string>())};
         }
         c.rate = *rate;
         const auto burst = parse_decimal(vm["burst"].as<std::string>(), 1, 1e9);
         if (!burst) {
-            throw bad_value{"--burst must be a number of lines, at least 1"};
+            throw bad_value{fmt::format("--burst must be a number of lines, at least 1, not '{}'",
+                                        vm["burst"].as<std::string>())};
         }
         c.burst = *burst;
         c.handshake_timeout = seconds_option(vm, "handshake-timeout");
@@ -167,6 +186,9 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         return c;
     } catch (const bad_value& e) {
         return options_exit{2, "chat-server: " + e.message};
+    } catch (const po::too_many_positional_options_error&) {
+        return options_exit{2,
+                            "chat-server: unexpected argument; options start with -- (see --help)"};
     } catch (const po::error& e) {
         return options_exit{2, fmt::format("chat-server: {} (see --help)", e.what())};
     }

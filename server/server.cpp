@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
@@ -35,15 +36,6 @@ std::size_t chunk_size_for(std::size_t max_line) {
     return std::max(std::size_t{64} * 1024, (max_line + 256) * 4);
 }
 
-tcp::endpoint resolve_bind(const std::string& bind, std::uint16_t port) {
-    error_code ec;
-    const auto address = asio::ip::make_address(bind, ec);
-    if (ec) {
-        throw boost::system::system_error(ec, fmt::format("bad bind address '{}'", bind));
-    }
-    return {address, port};
-}
-
 }  // namespace
 
 server::server(asio::io_context& io, const server_config& config)
@@ -57,16 +49,28 @@ server::server(asio::io_context& io, const server_config& config)
       acceptor_(io),
       accept_retry_(io),
       sweep_timer_(io) {
-    const tcp::endpoint endpoint = resolve_bind(config_.bind, config_.port);
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    const tcp::endpoint endpoint{asio::ip::make_address(config_.bind), config_.port};
+    const auto fail = [&](const error_code& ec) {
+        throw std::runtime_error(
+            fmt::format("cannot listen on {}: {}", describe(endpoint), ec.message()));
+    };
+    error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec) {
+        fail(ec);
+    }
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (endpoint.address().is_v6() && endpoint.address().is_unspecified()) {
         // "::" serves IPv4 too where the system allows it.
-        error_code ignored;
-        acceptor_.set_option(asio::ip::v6_only(false), ignored);
+        acceptor_.set_option(asio::ip::v6_only(false), ec);
     }
-    acceptor_.bind(endpoint);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
+    acceptor_.bind(endpoint, ec);
+    if (!ec) {
+        acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        fail(ec);
+    }
 }
 
 server::~server() = default;
@@ -114,16 +118,16 @@ void server::on_accept(const error_code& ec, tcp::socket socket) {
         return;
     }
     if (config_.max_clients != 0 && sessions_.size() >= config_.max_clients) {
-        spdlog::warn("{} refused: server full ({} connections)", describe(peer), sessions_.size());
-        refuse(socket, fmt::format("ERR server-full the server is full ({} connections); try "
-                                   "again later\nBYE server full\n",
-                                   config_.max_clients));
+        spdlog::warn("{} refused: server full (--max-clients {})", describe(peer),
+                     config_.max_clients);
+        refuse(socket, "ERR server-full the server is full; try again later\nBYE server full\n");
     } else if (config_.max_per_ip != 0 &&
                sessions_.count_from(peer.address()) >= config_.max_per_ip) {
-        spdlog::warn("{} refused: {} connections from that address already", describe(peer),
-                     config_.max_per_ip);
-        refuse(socket, fmt::format("ERR too-many-from-address {} connections from your address "
-                                   "already\nBYE too many connections\n",
+        spdlog::warn("{} refused: too many connections from that address (--max-per-ip {})",
+                     describe(peer), config_.max_per_ip);
+        refuse(socket, fmt::format("ERR too-many-from-address too many connections from your "
+                                   "address (at most {}); close one first\nBYE too many "
+                                   "connections\n",
                                    config_.max_per_ip));
     } else {
         socket.non_blocking(true, opt_ec);

@@ -21,7 +21,7 @@ namespace chat {
 /// for deadlines, and stops gracefully. Runs on the `io_context` it is given, on one thread.
 class server {
   public:
-    /// Binds and listens; throws `boost::system::system_error` when that fails.
+    /// Binds and listens; throws `std::runtime_error` with a one-line reason when that fails.
     server(boost::asio::io_context& io, const server_config& config);
     ~server();
     server(const server&) = delete;

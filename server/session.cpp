@@ -244,8 +244,9 @@ void session::handle_command(std::string_view line) {
             lobby.act(*this, cmd.text);
             return;
         case command_kind::private_message:
-            SPDLOG_DEBUG("PRIV {} -> {}: {}", name(), cmd.target, cmd.text);
-            if (lobby.whisper(*this, cmd.target, cmd.text) != route_result::ok) {
+            if (lobby.whisper(*this, cmd.target, cmd.text) == route_result::ok) {
+                SPDLOG_DEBUG("PRIV {} -> {}: {}", name(), cmd.target, cmd.text);
+            } else {
                 send_error(protocol_error::no_such_user,
                            fmt::format("nobody here is called {}", cmd.target));
             }

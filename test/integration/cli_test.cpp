@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -45,12 +47,35 @@ TEST_CASE("a port in use is one clear line and exit 1", "[cli]") {
     CHECK(count_lines(r.err) == 1);
     CHECK(r.err.find("cannot start") != std::string::npos);
     CHECK(r.err.find("in use") != std::string::npos);
+    CHECK(r.err.find(".hpp") == std::string::npos);  // a reason for people, not a source location
 }
 
-TEST_CASE("a bad bind address is refused at start", "[cli]") {
+TEST_CASE("a malformed bind address is a usage error", "[cli]") {
     const auto r = run_command(server_binary(), {"--bind", "not-an-address", "--port", "0"});
+    CHECK(r.exit_code == 2);
+    CHECK(count_lines(r.err) == 1);
+    CHECK(r.err.find("--bind") != std::string::npos);
+}
+
+TEST_CASE("an address this machine does not have cannot be bound: exit 1, one line", "[cli]") {
+    const auto r = run_command(server_binary(), {"--bind", "192.0.2.1", "--port", "0"});
     CHECK(r.exit_code == 1);
     CHECK(count_lines(r.err) == 1);
+    CHECK(r.err.find("cannot listen on 192.0.2.1:0") != std::string::npos);
+}
+
+TEST_CASE("a stray argument is a usage error, not ignored", "[cli]") {
+    const auto r = run_command(server_binary(), {"--port", "0", "stray"});
+    CHECK(r.exit_code == 2);
+    CHECK(count_lines(r.err) == 1);
+}
+
+TEST_CASE("a log file in a missing directory is refused, not created", "[cli]") {
+    const auto r =
+        run_command(server_binary(), {"--port", "0", "--log-file", "/nonexistent-dir/x.log"});
+    CHECK(r.exit_code == 1);
+    CHECK(count_lines(r.err) == 1);
+    CHECK(access("/nonexistent-dir", F_OK) != 0);
 }
 
 TEST_CASE("the server listens on IPv6 loopback", "[cli]") {

@@ -68,7 +68,9 @@ TEST_CASE("bad flags and values are usage errors with one line", "[options]") {
                                                                   {"--rate", "fast"},
                                                                   {"--log-level", "loud"},
                                                                   {"--idle-timeout", "-3"},
-                                                                  {"--port"}}) {
+                                                                  {"--port"},
+                                                                  {"--bind", "1.2.3.4.5"},
+                                                                  {"--port", "0", "stray"}}) {
         const auto r = parse(args);
         INFO(args[0]);
         REQUIRE(exit_code(r) == 2);
@@ -102,7 +104,8 @@ TEST_CASE("an unknown key in the config file is an error", "[options]") {
     const auto path = write_config("port = 9000\nmax-lines = 10\n");
     const auto r = parse({"--config", path});
     std::remove(path.c_str());
-    CHECK(exit_code(r) == 2);
+    REQUIRE(exit_code(r) == 2);
+    CHECK(std::get<chat::options_exit>(r).output.find(path) != std::string::npos);
 }
 
 TEST_CASE("a missing config file is an error", "[options]") {
