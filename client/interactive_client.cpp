@@ -1,5 +1,6 @@
 #include "client/interactive_client.hpp"
 
+#include <charconv>
 #include <csignal>
 
 #include <fmt/format.h>
@@ -44,6 +45,26 @@ interactive_client::interactive_client(boost::asio::io_context& io, const client
     for (const int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
         signals_.add(s);
     }
+}
+
+std::optional<std::size_t> interactive_client::limit_of(std::string_view limits,
+                                                        std::string_view key) {
+    while (!limits.empty()) {
+        const auto comma = limits.find(',');
+        const auto item = limits.substr(0, comma);
+        limits = comma == std::string_view::npos ? std::string_view{} : limits.substr(comma + 1);
+        const auto eq = item.find('=');
+        if (eq == std::string_view::npos || item.substr(0, eq) != key) {
+            continue;
+        }
+        std::size_t value = 0;
+        const auto text = item.substr(eq + 1);
+        const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec == std::errc{} && ptr == text.data() + text.size()) {
+            return value;
+        }
+    }
+    return std::nullopt;
 }
 
 void interactive_client::start() {
@@ -108,6 +129,7 @@ void interactive_client::handle(const server_line& line) {
             if (name_sent_) {
                 text.clear();  // we answered with --name (or the name we had) already
             }
+            max_line_ = limit_of(line.limits, "max-line").value_or(max_line_);
             break;
         case server_tag::welcome:
             phase_ = phase::chatting;
@@ -122,6 +144,10 @@ void interactive_client::handle(const server_line& line) {
             break;
         case server_tag::err: {
             const auto code = parse_protocol_error(line.code);
+            if (!ever_joined_ && (code == protocol_error::server_full ||
+                                  code == protocol_error::too_many_from_address)) {
+                turned_away_ = true;  // never got in: retrying on our own would only nag
+            }
             if (phase_ == phase::naming && name_sent_ &&
                 (code == protocol_error::name_taken || code == protocol_error::name_invalid)) {
                 name_sent_ = false;
@@ -182,6 +208,10 @@ void interactive_client::on_disconnected(const boost::system::error_code& ec,
         finish(0);
         return;
     }
+    if (turned_away_) {
+        finish(1);  // the server is full: the error above said so
+        return;
+    }
     phase_ = phase::offline;
     if (said_bye) {
         show(renderer_.notice(fmt::format("disconnected from {}", connection_.peer())));
@@ -239,6 +269,13 @@ void interactive_client::say(std::string_view line) {
     }
     if (cmd.kind == command_kind::quit) {
         leave(line);
+        return;
+    }
+    if (line.size() > max_line_) {
+        // The server would refuse it; say so now rather than show it as sent first.
+        show(renderer_.error(
+            fmt::format("that line is {} bytes, over the server's limit of {}; it was not sent",
+                        line.size(), max_line_)));
         return;
     }
     if (!connection_.send(line)) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,8 @@ class interactive_client : private client_connection::listener, private terminal
     int exit_code() const { return exit_code_; }
 
   private:
+    /// The value of `key` in HELLO's `key=value,...` list, if it is there and a number.
+    static std::optional<std::size_t> limit_of(std::string_view limits, std::string_view key);
     enum class phase {
         connecting,  ///< first attempt, or a retry, under way
         naming,      ///< connected; the name is to be typed or its answer awaited
@@ -75,6 +79,8 @@ class interactive_client : private client_connection::listener, private terminal
     bool name_sent_ = false;           // the name is out, its answer not yet in
     bool ever_connected_ = false;
     bool ever_joined_ = false;
+    bool turned_away_ = false;         // refused as server-full before ever joining
+    std::size_t max_line_ = SIZE_MAX;  // the server's max-line from HELLO
     bool done_ = false;
     int exit_code_ = 0;
 };
