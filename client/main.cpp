@@ -66,7 +66,9 @@ int run(int argc, char** argv) {
 // libedit (3.1-20221030) keeps wide copies of the names and help texts of functions added with
 // EL_ADDFN, and el_end() does not free them. The leak is the library's, once per process; the
 // sanitizer build of the client is told so here, so that it runs clean from any environment.
-extern "C" const char* __lsan_default_suppressions() { return "leak:wcsdup\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+    return "leak:wcsdup\n";
+}
 #endif
 
 int main(int argc, char** argv) {

@@ -1,6 +1,5 @@
 #include "common/timestamp.hpp"
 
-
 namespace chat {
 
 namespace {
