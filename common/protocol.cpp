@@ -72,7 +72,7 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, last - first + 1);
 }
 
-command usage_of(std::string_view name) {
+command usage_error(std::string_view name) {
     return {command_kind::usage, name, {}};
 }
 
@@ -101,14 +101,14 @@ command parse_slash(std::string_view line) {
             case command_kind::private_message: {
                 const auto [target, text] = split_word(rest);
                 if (target.empty() || text.empty()) {
-                    return usage_of(e.name);
+                    return usage_error(e.name);
                 }
                 return {e.kind, target, text};
             }
             case command_kind::nick: {
                 const auto name = trim(rest);
                 if (name.empty()) {
-                    return usage_of(e.name);
+                    return usage_error(e.name);
                 }
                 // A name has no spaces; "/nick a b" is a name the rules will refuse, not "a".
                 return {e.kind, name, {}};
@@ -116,7 +116,7 @@ command parse_slash(std::string_view line) {
             case command_kind::me:
             case command_kind::pong:
                 if (rest.empty()) {
-                    return usage_of(e.name);
+                    return usage_error(e.name);
                 }
                 return {e.kind, {}, rest};
             default:
@@ -127,6 +127,25 @@ command parse_slash(std::string_view line) {
 }
 
 }  // namespace
+
+std::string_view usage_of(std::string_view command) {
+    if (command == "msg") {
+        return "/msg NAME TEXT";
+    }
+    if (command == "@") {
+        return "@NAME TEXT";
+    }
+    if (command == "nick") {
+        return "/nick NAME";
+    }
+    if (command == "me") {
+        return "/me ACTION";
+    }
+    if (command == "pong") {
+        return "/pong TOKEN";
+    }
+    return "see /help";
+}
 
 command parse_command(std::string_view line) {
     if (trim(line).empty()) {
@@ -141,7 +160,7 @@ command parse_command(std::string_view line) {
     if (line.front() == '@') {
         const auto [target, text] = split_word(line.substr(1));
         if (target.empty() || text.empty()) {
-            return usage_of("@");
+            return usage_error("@");
         }
         return {command_kind::private_message, target, text};
     }

@@ -55,6 +55,9 @@ struct command {
     std::string_view text;
 };
 
+/// How a command is used, for `ERR usage`: `/msg NAME TEXT` for `msg`, `@NAME TEXT` for `@`.
+std::string_view usage_of(std::string_view command);
+
 /// Parses one line (no `\n`) from a registered client. Never fails: every input maps to a kind,
 /// with `unknown` and `usage` for lines the server must answer with `ERR`.
 command parse_command(std::string_view line);

@@ -303,22 +303,9 @@ void session::handle_command(std::string_view line) {
             send_error(protocol_error::unknown_command,
                        fmt::format("there is no command /{}; /help lists them", cmd.target));
             return;
-        case command_kind::usage: {
-            std::string_view how = "see /help";
-            if (cmd.target == "msg") {
-                how = "/msg NAME TEXT";
-            } else if (cmd.target == "@") {
-                how = "@NAME TEXT";
-            } else if (cmd.target == "nick") {
-                how = "/nick NAME";
-            } else if (cmd.target == "me") {
-                how = "/me ACTION";
-            } else if (cmd.target == "pong") {
-                how = "/pong TOKEN";
-            }
-            send_error(protocol_error::usage, fmt::format("usage: {}", how));
+        case command_kind::usage:
+            send_error(protocol_error::usage, fmt::format("usage: {}", usage_of(cmd.target)));
             return;
-        }
     }
 }
 

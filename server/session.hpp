@@ -67,7 +67,6 @@ class session final : public participant, public std::enable_shared_from_this<se
     /// goodbye did not get out in time, ends it at once.
     void on_deadline(close_reason reason);
 
-    bool registered() const { return state_ == state::registered; }
     const boost::asio::ip::tcp::endpoint& peer() const { return peer_; }
 
   private:

@@ -82,3 +82,14 @@ TEST_CASE("error codes and leave reasons have stable wire names", "[protocol]") 
     CHECK(to_string(chat::leave_reason::slow_consumer) == "slow-consumer");
     CHECK(to_string(chat::leave_reason::timeout) == "timeout");
 }
+
+TEST_CASE("every command that can miss its argument has a usage line", "[protocol]") {
+    for (const char* line : {"/msg", "/msg bob", "@bob", "/me", "/nick", "/pong"}) {
+        const auto c = parse_command(line);
+        INFO(line);
+        REQUIRE(c.kind == command_kind::usage);
+        CHECK(chat::usage_of(c.target) != "see /help");
+    }
+    CHECK(chat::usage_of("msg") == "/msg NAME TEXT");
+    CHECK(chat::usage_of("@") == "@NAME TEXT");
+}
