@@ -1,5 +1,7 @@
 #include "server/write_scheduler.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include "server/session.hpp"
@@ -29,14 +31,31 @@ void write_scheduler::schedule(std::shared_ptr<session> s) {
 }
 
 void write_scheduler::run() {
-    posted_ = false;
-    // A flush can close a session, whose LEAVE schedules more flushes: those go to the fresh
-    // pending list and a new batch, never into the list being walked.
-    running_.swap(pending_);
-    for (const auto& s : running_) {
-        s->flush();
+    if (next_ == running_.size()) {
+        clear_batch(running_);
+        next_ = 0;
+        // A flush can close a session, whose LEAVE schedules more flushes: those go to the fresh
+        // pending list and a later batch, never into the list being walked.
+        running_.swap(pending_);
+    }
+    const std::size_t end = std::min(running_.size(), next_ + flushes_per_slice);
+    while (next_ < end) {
+        running_[next_++]->flush();
+    }
+    if (next_ < running_.size() || !pending_.empty()) {
+        run_after_input();
+        return;
     }
     clear_batch(running_);
+    next_ = 0;
+    posted_ = false;
+}
+
+void write_scheduler::run_after_input() {
+    // With one thread, a handler posted from a handler runs after the reactor's next poll but
+    // before the read handlers that poll makes ready. Posting twice puts the next slice after
+    // them. Were Asio to order its queue differently, the slices would simply run back to back.
+    boost::asio::post(io_, [this] { boost::asio::post(io_, [this] { run(); }); });
 }
 
 void write_scheduler::schedule_soon(std::shared_ptr<session> s) {
