@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/encode.hpp"
+#include "common/spare_capacity.hpp"
 
 namespace chat {
 
@@ -15,8 +16,9 @@ char ascii_lower(char c) {
 
 }  // namespace
 
-room::room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_seed)
-    : arena_(broadcasts), directs_(directs), names_(name_seed) {}
+room::room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_seed,
+           std::pmr::memory_resource* memory)
+    : arena_(broadcasts), directs_(directs), by_key_(memory), names_(name_seed) {}
 
 bool room::has_name(std::string_view name) const {
     return by_key_.contains(name_key(name));
@@ -65,6 +67,7 @@ void room::leave(participant& p, leave_reason reason, std::string_view text, boo
     members_[slot] = std::move(members_.back());
     members_[slot]->slot_ = slot;
     members_.pop_back();
+    give_back_spare_capacity(members_);
     p.slot_ = participant::no_slot;
     by_key_.erase(name_key(p.name_));
     if (notify && !members_.empty()) {

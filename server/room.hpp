@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,8 +26,9 @@ class room {
   public:
     /// Frames for many members are encoded into `broadcasts`, frames for one into `directs`, so
     /// that what every member receives stays contiguous in memory and goes out as one range.
-    /// `name_seed` seeds generated names.
-    room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_seed = 1);
+    /// `name_seed` seeds generated names; the name index is allocated from `memory`.
+    room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_seed = 1,
+         std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
     /// Adds `p` as `name` (checked and made unique here) and tells the others `JOIN`.
     /// On success the name is `p->name()`. An empty `name` asks for a generated one.
@@ -63,7 +65,7 @@ class room {
     frame_arena& arena_;
     frame_arena& directs_;
     std::vector<std::shared_ptr<participant>> members_;
-    std::unordered_map<std::string, participant*> by_key_;
+    std::pmr::unordered_map<std::string, participant*> by_key_;
     name_generator names_;
     timestamp_formatter clock_text_;
     std::uint64_t next_id_ = 1;

@@ -42,10 +42,12 @@ server::server(asio::io_context& io, const server_config& config)
     : config_(config),
       room_arena_(chunk_size_for(config.max_line)),
       direct_arena_(chunk_size_for(config.max_line)),
-      lobby_(room_arena_, direct_arena_, std::random_device{}()),
+      lobby_(room_arena_, direct_arena_, std::random_device{}(), &connection_memory_),
+      sessions_(&connection_memory_),
       writes_(io),
       read_buffer_(read_buffer_size),
-      context_{io, config_, direct_arena_, lobby_, writes_, sessions_, read_buffer_},
+      context_{io,     config_, connection_memory_, direct_arena_,
+               lobby_, writes_, sessions_,          read_buffer_},
       acceptor_(io),
       accept_retry_(io),
       sweep_timer_(io) {
@@ -133,7 +135,9 @@ void server::on_accept(const error_code& ec, tcp::socket socket) {
         socket.non_blocking(true, opt_ec);
         socket.set_option(tcp::no_delay(true), opt_ec);
         spdlog::info("{} connected", describe(peer));
-        auto s = std::make_shared<session>(std::move(socket), context_);
+        auto s = std::allocate_shared<session>(
+            std::pmr::polymorphic_allocator<session>(&connection_memory_), std::move(socket),
+            context_);
         sessions_.add(s, peer.address());
         s->start();
     }

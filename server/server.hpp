@@ -13,6 +13,7 @@
 #include "server/room.hpp"
 #include "server/server_context.hpp"
 #include "server/session_registry.hpp"
+#include "server/slab_pool.hpp"
 #include "server/write_scheduler.hpp"
 
 namespace chat {
@@ -46,6 +47,8 @@ class server {
     void return_memory_after_exodus();
 
     server_config config_;
+    // Sessions and their pending operations live here; declared first so it is destroyed last.
+    slab_pool connection_memory_;
     // The arenas are declared first so that they are destroyed last: sessions, the room and the
     // scheduler all hold frames from them.
     frame_arena room_arena_;

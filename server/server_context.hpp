@@ -12,12 +12,15 @@
 namespace chat {
 
 class session_registry;
+class slab_pool;
 class write_scheduler;
 
 /// What every session shares, owned by the server and outliving every session.
 struct server_context {
     boost::asio::io_context& io;
     const server_config& config;
+    /// Where sessions and their pending operations are allocated.
+    slab_pool& memory;
     /// Where replies to one connection are encoded (room traffic has its own arena).
     frame_arena& arena;
     room& lobby;

@@ -8,12 +8,14 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include "common/encode.hpp"
 #include "common/text_check.hpp"
 #include "server/peer_address.hpp"
 #include "server/session_registry.hpp"
+#include "server/slab_pool.hpp"
 #include "server/write_scheduler.hpp"
 
 namespace chat {
@@ -75,10 +77,18 @@ void session::start() {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+template <class Handler>
+auto session::in_pool(Handler&& handler) {
+    // An idle connection's only allocation besides the session is its pending wait: keep it in
+    // the same pool, where it leaves with the connection (see slab_pool.hpp).
+    return asio::bind_allocator(std::pmr::polymorphic_allocator<std::byte>(&ctx_.memory),
+                                std::forward<Handler>(handler));
+}
+
 void session::wait_readable() {
     socket_.async_wait(
         asio::socket_base::wait_read,
-        [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+        in_pool([self = shared_from_this()](const error_code& ec) { self->on_readable(ec); }));
 }
 
 void session::on_readable(const error_code& ec) {
@@ -159,11 +169,11 @@ session::throttle_state& session::throttled() {
 void session::throttle(clock::duration wait) {
     throttle_state& t = throttled();
     t.timer.expires_after(wait);
-    t.timer.async_wait([self = shared_from_this()](const error_code& ec) {
+    t.timer.async_wait(in_pool([self = shared_from_this()](const error_code& ec) {
         if (!ec) {
             self->on_throttle_end();
         }
-    });
+    }));
 }
 
 void session::on_throttle_end() {
@@ -434,12 +444,12 @@ void session::flush() {
 void session::wait_writable() {
     waiting_writable_ = true;
     socket_.async_wait(asio::socket_base::wait_write,
-                       [self = shared_from_this()](const error_code& ec) {
+                       in_pool([self = shared_from_this()](const error_code& ec) {
                            self->waiting_writable_ = false;
                            if (!ec) {
                                self->flush();
                            }
-                       });
+                       }));
 }
 
 // ---------------------------------------------------------------------------------------------

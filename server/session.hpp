@@ -79,6 +79,9 @@ class session final : public participant, public std::enable_shared_from_this<se
         std::string backlog;  // read but not yet handled while the bucket refills
     };
 
+    /// Binds `handler` to allocate its operation from the connection pool.
+    template <class Handler>
+    auto in_pool(Handler&& handler);
     void wait_readable();
     void on_readable(const boost::system::error_code& ec);
     void on_eof();

@@ -1,5 +1,6 @@
 #include "server/session_registry.hpp"
 
+#include "common/spare_capacity.hpp"
 #include "server/session.hpp"
 
 namespace chat {
@@ -27,6 +28,7 @@ void session_registry::remove(session& s) {
         sessions_[slot]->registry_slot_ = slot;
     }
     sessions_.pop_back();
+    give_back_spare_capacity(sessions_);
     s.registry_slot_ = SIZE_MAX;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <memory_resource>
 #include <unordered_map>
 #include <vector>
 
@@ -15,6 +16,10 @@ class session;
 /// walks it for timeouts and shutdown; a session leaves it when its socket is closed.
 class session_registry {
   public:
+    /// Per-address counts are allocated from `memory`.
+    explicit session_registry(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+        : per_address_(memory) {}
+
     void add(const std::shared_ptr<session>& s, const boost::asio::ip::address& from);
     /// Idempotent.
     void remove(session& s);
@@ -27,7 +32,7 @@ class session_registry {
 
   private:
     std::vector<std::shared_ptr<session>> sessions_;
-    std::unordered_map<boost::asio::ip::address, std::size_t> per_address_;
+    std::pmr::unordered_map<boost::asio::ip::address, std::size_t> per_address_;
 };
 
 }  // namespace chat
