@@ -17,6 +17,7 @@
 #include "common/protocol.hpp"
 #include "common/token_bucket.hpp"
 #include "server/close_reason.hpp"
+#include "server/flush_target.hpp"
 #include "server/participant.hpp"
 #include "server/server_context.hpp"
 
@@ -40,7 +41,9 @@ namespace chat {
 /// bucket is empty no more is read, so TCP slows the sender down and nothing is dropped.
 /// Writing is deferred to the write scheduler and done with `writev` straight from the shared
 /// frame chunks; when the socket is full the session waits for writability and tries again.
-class session final : public participant, public std::enable_shared_from_this<session> {
+class session final : public participant,
+                      public flush_target,
+                      public std::enable_shared_from_this<session> {
   public:
     using clock = std::chrono::steady_clock;
 
@@ -56,7 +59,7 @@ class session final : public participant, public std::enable_shared_from_this<se
     void close(close_reason reason, std::string_view text = {});
 
     /// Writes as much of the queue as the socket takes. Called by the write scheduler.
-    void flush();
+    void flush() override;
 
     /// Checks the deadlines that concern this session at `now` and sends PING when it has been
     /// quiet; returns a reason when one has passed, for the caller to hand to `on_deadline` once

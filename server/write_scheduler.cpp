@@ -4,17 +4,17 @@
 
 #include <boost/asio/post.hpp>
 
-#include "server/session.hpp"
+#include "server/flush_target.hpp"
 
 namespace chat {
 
 namespace {
 
 /// Empties a batch; a batch as large as a crowd's does not keep its array once the crowd is gone.
-void clear_batch(std::vector<std::shared_ptr<session>>& batch) {
+void clear_batch(std::vector<std::shared_ptr<flush_target>>& batch) {
     constexpr std::size_t keep_capacity = 1024;
     if (batch.capacity() > keep_capacity) {
-        std::vector<std::shared_ptr<session>>().swap(batch);
+        std::vector<std::shared_ptr<flush_target>>().swap(batch);
     } else {
         batch.clear();
     }
@@ -22,8 +22,8 @@ void clear_batch(std::vector<std::shared_ptr<session>>& batch) {
 
 }  // namespace
 
-void write_scheduler::schedule(std::shared_ptr<session> s) {
-    pending_.push_back(std::move(s));
+void write_scheduler::schedule(std::shared_ptr<flush_target> t) {
+    pending_.push_back(std::move(t));
     if (!posted_) {
         posted_ = true;
         boost::asio::post(io_, [this] { run(); });
@@ -58,8 +58,8 @@ void write_scheduler::run_after_input() {
     boost::asio::post(io_, [this] { boost::asio::post(io_, [this] { run(); }); });
 }
 
-void write_scheduler::schedule_soon(std::shared_ptr<session> s) {
-    soon_.push_back(std::move(s));
+void write_scheduler::schedule_soon(std::shared_ptr<flush_target> t) {
+    soon_.push_back(std::move(t));
     if (soon_.size() == 1) {
         soon_timer_.expires_after(soon_delay);
         soon_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -72,8 +72,8 @@ void write_scheduler::schedule_soon(std::shared_ptr<session> s) {
 
 void write_scheduler::run_soon() {
     soon_running_.swap(soon_);
-    for (const auto& s : soon_running_) {
-        s->flush();
+    for (const auto& t : soon_running_) {
+        t->flush();
     }
     clear_batch(soon_running_);
 }

@@ -9,7 +9,7 @@
 
 namespace chat {
 
-class session;
+class flush_target;
 
 /// Defers writes so that each connection gets one `writev` for many frames. `schedule` runs the
 /// flush after the handlers that are ready now, as Redis writes its replies just before the event
@@ -29,12 +29,12 @@ class write_scheduler {
 
     explicit write_scheduler(boost::asio::io_context& io) : io_(io), soon_timer_(io) {}
 
-    /// Asks for `s->flush()` after the handlers that are ready now. The caller keeps a flag so a
-    /// session is scheduled at most once per batch.
-    void schedule(std::shared_ptr<session> s);
+    /// Asks for `t->flush()` after the handlers that are ready now. The caller keeps a flag so a
+    /// target is scheduled at most once per batch.
+    void schedule(std::shared_ptr<flush_target> t);
 
-    /// Asks for `s->flush()` within `soon_delay`.
-    void schedule_soon(std::shared_ptr<session> s);
+    /// Asks for `t->flush()` within `soon_delay`.
+    void schedule_soon(std::shared_ptr<flush_target> t);
 
   private:
     void run();
@@ -42,13 +42,13 @@ class write_scheduler {
     void run_soon();
 
     boost::asio::io_context& io_;
-    std::vector<std::shared_ptr<session>> pending_;
-    std::vector<std::shared_ptr<session>> running_;
-    std::size_t next_ = 0;  // the first session of running_ not yet flushed
+    std::vector<std::shared_ptr<flush_target>> pending_;
+    std::vector<std::shared_ptr<flush_target>> running_;
+    std::size_t next_ = 0;  // the first target of running_ not yet flushed
     bool posted_ = false;
     boost::asio::steady_timer soon_timer_;
-    std::vector<std::shared_ptr<session>> soon_;
-    std::vector<std::shared_ptr<session>> soon_running_;
+    std::vector<std::shared_ptr<flush_target>> soon_;
+    std::vector<std::shared_ptr<flush_target>> soon_running_;
 };
 
 }  // namespace chat
