@@ -29,6 +29,9 @@ namespace {
 
 constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 constexpr auto sweep_interval = std::chrono::milliseconds(100);
+// Free heap memory is looked at every 10th sweep and given back past 1 MiB.
+constexpr int sweeps_per_trim_check = 10;
+constexpr std::size_t trim_floor_bytes = std::size_t{1} << 20;
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
 
 std::size_t chunk_size_for(std::size_t max_line) {
@@ -173,7 +176,7 @@ void server::sweep() {
     for (auto& [s, reason] : due) {
         s->on_deadline(reason);
     }
-    return_memory_after_exodus();
+    return_free_memory();
     if (stopping_ && sessions_.size() == 0) {
         spdlog::info("all connections closed; exiting");
         return;  // nothing left: let io.run() return
@@ -181,14 +184,21 @@ void server::sweep() {
     schedule_sweep();
 }
 
-void server::return_memory_after_exodus() {
-    // glibc keeps freed heap pages mapped; after most connections of a crowd have gone, hand
-    // them back so the daemon's footprint follows its load down, not only up.
-    const std::size_t now = sessions_.size();
-    peak_since_trim_ = std::max(peak_since_trim_, now);
-    if (peak_since_trim_ >= now + 256 && now < peak_since_trim_ / 2) {
+void server::return_free_memory() {
+    // glibc hands freed heap memory back only from the top of the heap, so after a burst (deep
+    // send queues, a crowd that left) most of it would stay resident for good. Once a second,
+    // when at least 1 MiB more is free than after the last trim, give the free pages back, as
+    // jemalloc's decay does for Redis. Free memory that trimming cannot return (parts of pages
+    // still in use) stays counted as free, hence "more than after the last trim".
+    if (++sweeps_since_trim_check_ < sweeps_per_trim_check) {
+        return;
+    }
+    sweeps_since_trim_check_ = 0;
+    const std::size_t free_now = ::mallinfo2().fordblks;
+    free_after_trim_ = std::min(free_after_trim_, free_now);
+    if (free_now >= free_after_trim_ + trim_floor_bytes) {
         ::malloc_trim(0);
-        peak_since_trim_ = now;
+        free_after_trim_ = ::mallinfo2().fordblks;
     }
 }
 

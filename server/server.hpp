@@ -44,7 +44,7 @@ class server {
     static void refuse(boost::asio::ip::tcp::socket& socket, std::string_view line);
     void schedule_sweep();
     void sweep();
-    void return_memory_after_exodus();
+    void return_free_memory();
 
     server_config config_;
     // Sessions and their pending operations live here; declared first so it is destroyed last.
@@ -61,7 +61,8 @@ class server {
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_retry_;
     boost::asio::steady_timer sweep_timer_;
-    std::size_t peak_since_trim_ = 0;
+    int sweeps_since_trim_check_ = 0;
+    std::size_t free_after_trim_ = 0;  // free heap bytes left by the last trim
     bool stopping_ = false;
 };
 
