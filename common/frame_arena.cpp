@@ -10,12 +10,7 @@ frame_arena::frame_arena(std::size_t chunk_size, std::size_t max_free_chunks)
 
 frame_arena::~frame_arena() {
     current_ = chunk_ref{};
-    while (free_list_ != nullptr) {
-        frame_chunk* next = free_list_->next_free_;
-        free_list_->~frame_chunk();
-        ::operator delete(free_list_);
-        free_list_ = next;
-    }
+    release_free_chunks();
     // A chunk still held elsewhere would now point at a dead arena: the owner must order
     // destruction so that every queue goes first.
     assert(live_ == 0);
@@ -58,6 +53,16 @@ frame frame_arena::commit(std::size_t size) {
             static_cast<std::uint32_t>(size)};
     chunk->used_ += size;
     return f;
+}
+
+void frame_arena::release_free_chunks() {
+    while (free_list_ != nullptr) {
+        frame_chunk* next = free_list_->next_free_;
+        free_list_->~frame_chunk();
+        ::operator delete(free_list_);
+        free_list_ = next;
+    }
+    free_count_ = 0;
 }
 
 void frame_arena::recycle(frame_chunk* chunk) {

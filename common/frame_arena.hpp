@@ -104,6 +104,8 @@ class frame_arena {
     std::size_t live_chunks() const { return live_; }
     /// Idle chunks kept for reuse.
     std::size_t free_chunks() const { return free_count_; }
+    /// Frees the idle chunks, for when the daemon gives memory back after a burst.
+    void release_free_chunks();
 
   private:
     friend class frame_chunk;

@@ -87,12 +87,14 @@ void server::start() {
 }
 
 void server::do_accept() {
-    acceptor_.async_accept(asio::bind_allocator(
-        exact_allocator<void>{},
-        [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); }));
+    acceptor_.async_accept(context_.io,
+                           asio::bind_allocator(exact_allocator<void>{},
+                                                [this](const error_code& ec, tcp_socket socket) {
+                                                    on_accept(ec, std::move(socket));
+                                                }));
 }
 
-void server::on_accept(const error_code& ec, tcp::socket socket) {
+void server::on_accept(const error_code& ec, tcp_socket socket) {
     if (stopping_ || ec == asio::error::operation_aborted) {
         return;
     }
@@ -147,12 +149,12 @@ void server::on_accept(const error_code& ec, tcp::socket socket) {
     do_accept();
 }
 
-void server::refuse(tcp::socket& socket, std::string_view line) {
+void server::refuse(tcp_socket& socket, std::string_view line) {
     // A fresh socket's send buffer is empty, so this short write cannot block or be partial.
     error_code ec;
     socket.non_blocking(true, ec);
     asio::write(socket, asio::buffer(line.data(), line.size()), ec);
-    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.shutdown(tcp_socket::shutdown_send, ec);
     socket.close(ec);
 }
 
@@ -194,6 +196,9 @@ void server::return_free_memory() {
         return;
     }
     sweeps_since_trim_check_ = 0;
+    // Up to 4 idle 64 KiB chunks per arena are kept for the next burst; a second is long enough.
+    room_arena_.release_free_chunks();
+    direct_arena_.release_free_chunks();
     const std::size_t free_now = ::mallinfo2().fordblks;
     free_after_trim_ = std::min(free_after_trim_, free_now);
     if (free_now >= free_after_trim_ + trim_floor_bytes) {

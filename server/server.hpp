@@ -14,6 +14,7 @@
 #include "server/server_context.hpp"
 #include "server/session_registry.hpp"
 #include "server/slab_pool.hpp"
+#include "server/tcp_socket.hpp"
 #include "server/write_scheduler.hpp"
 
 namespace chat {
@@ -39,9 +40,9 @@ class server {
 
   private:
     void do_accept();
-    void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+    void on_accept(const boost::system::error_code& ec, tcp_socket socket);
     /// Answers a refused newcomer with one line and closes it; nothing else is kept of it.
-    static void refuse(boost::asio::ip::tcp::socket& socket, std::string_view line);
+    static void refuse(tcp_socket& socket, std::string_view line);
     void schedule_sweep();
     void sweep();
     void return_free_memory();

@@ -49,7 +49,7 @@ bool is_disconnect(const error_code& ec) {
 
 }  // namespace
 
-session::session(asio::ip::tcp::socket socket, server_context& ctx)
+session::session(tcp_socket socket, server_context& ctx)
     : socket_(std::move(socket)),
       ctx_(ctx),
       framer_(ctx.config.max_line),

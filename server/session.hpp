@@ -20,6 +20,7 @@
 #include "server/flush_target.hpp"
 #include "server/participant.hpp"
 #include "server/server_context.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace chat {
 
@@ -47,7 +48,7 @@ class session final : public participant,
   public:
     using clock = std::chrono::steady_clock;
 
-    session(boost::asio::ip::tcp::socket socket, server_context& ctx);
+    session(tcp_socket socket, server_context& ctx);
 
     /// Sends HELLO and starts reading.
     void start();
@@ -112,7 +113,7 @@ class session final : public participant,
     void on_flushed();
     void finish();
 
-    boost::asio::ip::tcp::socket socket_;
+    tcp_socket socket_;
     server_context& ctx_;
     boost::asio::ip::tcp::endpoint peer_;
     outbound_queue out_;

@@ -53,17 +53,19 @@ void sleep_seconds(double s) {
 }
 
 /// After the clients have gone the server still has their departures to process (in a chat
-/// room each one is a LEAVE to everyone left). Waits until the server has used under 2% of a
-/// core for two 200 ms periods in a row, or `settle` seconds; returns the seconds waited.
+/// room each one is a LEAVE to everyone left), and a server may give memory back only after a
+/// quiet while (chat-server checks once a second). Waits until the server has used under 2% of a
+/// core for 2 s in a row, or `settle` seconds; returns the seconds waited.
 double wait_until_idle(const bench_config& c) {
     if (c.server_pid == 0 || c.settle <= 0) {
         return 0;
     }
     constexpr double step = 0.2;
+    constexpr int quiet_steps_needed = 10;
     auto last = sample(c);
     int quiet = 0;
     double waited = 0;
-    while (last && waited < c.settle && quiet < 2) {
+    while (last && waited < c.settle && quiet < quiet_steps_needed) {
         sleep_seconds(step);
         waited += step;
         const auto now = sample(c);
