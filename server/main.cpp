@@ -49,8 +49,11 @@ int run(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     try {
+        // Declared before the io_context: handlers still pending when it is destroyed (after an
+        // exception) free their sessions into this pool.
+        chat::slab_pool connection_memory;
         boost::asio::io_context io(1);
-        chat::server server(io, config);
+        chat::server server(io, config, connection_memory);
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
             if (!ec) {

@@ -87,8 +87,17 @@ frame room::encode_message(frame_arena& arena, std::string_view tag, std::string
 
 void room::broadcast(const frame& f, const participant* except, participant::urgency when) {
     // deliver() never closes anyone synchronously, so members_ cannot change under this loop.
-    for (const auto& member : members_) {
-        if (member.get() != except) {
+    // Members are written in the order they are queued, a big room's in slices (see
+    // write_scheduler): each broadcast starts one member further on, so nobody is always last.
+    const std::size_t count = members_.size();
+    if (count == 0) {
+        return;
+    }
+    const std::size_t start = next_first_++ % count;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t slot = start + i < count ? start + i : start + i - count;
+        participant* member = members_[slot].get();
+        if (member != except) {
             member->deliver(f, when);
         }
     }

@@ -69,6 +69,7 @@ class room {
     name_generator names_;
     timestamp_formatter clock_text_;
     std::uint64_t next_id_ = 1;
+    std::size_t next_first_ = 0;  // where the next broadcast starts in members_
 };
 
 }  // namespace chat

@@ -41,8 +41,9 @@ std::size_t chunk_size_for(std::size_t max_line) {
 
 }  // namespace
 
-server::server(asio::io_context& io, const server_config& config)
+server::server(asio::io_context& io, const server_config& config, slab_pool& connection_memory)
     : config_(config),
+      connection_memory_(connection_memory),
       room_arena_(chunk_size_for(config.max_line)),
       direct_arena_(chunk_size_for(config.max_line)),
       lobby_(room_arena_, direct_arena_, std::random_device{}(), &connection_memory_),
@@ -188,22 +189,35 @@ void server::sweep() {
 
 void server::return_free_memory() {
     // glibc hands freed heap memory back only from the top of the heap, so after a burst (deep
-    // send queues, a crowd that left) most of it would stay resident for good. Once a second,
-    // when at least 1 MiB more is free than after the last trim, give the free pages back, as
-    // jemalloc's decay does for Redis. Free memory that trimming cannot return (parts of pages
-    // still in use) stays counted as free, hence "more than after the last trim".
+    // send queues, a crowd that left) most of it would stay resident for good. After a second
+    // in which no message was routed, if at least 1 MiB more is free than after the last trim,
+    // give the free pages back, as jemalloc's decay does for Redis. Trimming walks the heap, so
+    // it waits for a quiet second rather than stall a busy loop. Free memory that trimming
+    // cannot return (parts of pages still in use) stays counted as free, hence "more than
+    // after the last trim".
     if (++sweeps_since_trim_check_ < sweeps_per_trim_check) {
         return;
     }
     sweeps_since_trim_check_ = 0;
-    // Up to 4 idle 64 KiB chunks per arena are kept for the next burst; a second is long enough.
+    const std::uint64_t routed = lobby_.messages_routed();
+    const bool quiet = routed == routed_at_trim_check_;
+    routed_at_trim_check_ = routed;
+    if (!quiet) {
+        return;
+    }
+    // Up to 4 idle 64 KiB chunks per arena are kept for the next burst; a quiet second ends it.
     room_arena_.release_free_chunks();
     direct_arena_.release_free_chunks();
     const std::size_t free_now = ::mallinfo2().fordblks;
     free_after_trim_ = std::min(free_after_trim_, free_now);
     if (free_now >= free_after_trim_ + trim_floor_bytes) {
+        const auto started = std::chrono::steady_clock::now();
         ::malloc_trim(0);
         free_after_trim_ = ::mallinfo2().fordblks;
+        spdlog::debug("gave free memory back in {} us",
+                      std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count());
     }
 }
 

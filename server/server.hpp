@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -24,7 +25,9 @@ namespace chat {
 class server {
   public:
     /// Binds and listens; throws `std::runtime_error` with a one-line reason when that fails.
-    server(boost::asio::io_context& io, const server_config& config);
+    /// Sessions and their pending operations are allocated from `connection_memory`, which must
+    /// outlive `io` (pending handlers hold sessions until the io_context is destroyed).
+    server(boost::asio::io_context& io, const server_config& config, slab_pool& connection_memory);
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -48,8 +51,7 @@ class server {
     void return_free_memory();
 
     server_config config_;
-    // Sessions and their pending operations live here; declared first so it is destroyed last.
-    slab_pool connection_memory_;
+    slab_pool& connection_memory_;
     // The arenas are declared first so that they are destroyed last: sessions, the room and the
     // scheduler all hold frames from them.
     frame_arena room_arena_;
@@ -64,6 +66,7 @@ class server {
     boost::asio::steady_timer sweep_timer_;
     int sweeps_since_trim_check_ = 0;
     std::size_t free_after_trim_ = 0;  // free heap bytes left by the last trim
+    std::uint64_t routed_at_trim_check_ = 0;
     bool stopping_ = false;
 };
 

@@ -5,7 +5,12 @@
 #include <cstdint>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHAT_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(CHAT_ASAN)
 #include <sanitizer/asan_interface.h>
 #define CHAT_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define CHAT_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
@@ -29,7 +34,9 @@ struct slab_pool::slab {
 
     char* first_block() { return reinterpret_cast<char*>(this) + header_bytes; }
     char* end() { return reinterpret_cast<char*>(this) + slab_bytes; }
-    bool full() { return free_list == nullptr && fresh + block_size > end(); }
+    bool full() {
+        return free_list == nullptr && static_cast<std::size_t>(end() - fresh) < block_size;
+    }
 
     static constexpr std::size_t header_bytes = 64;
 };
@@ -40,7 +47,8 @@ slab_pool::slab* slab_pool::slab_of(void* block) {
 }
 
 slab_pool::~slab_pool() {
-    // Slabs that still hold blocks are left mapped: a block outliving the pool stays valid.
+    // Slabs that still hold blocks are left mapped rather than pulled from under their owners;
+    // freeing such a block after this point would be a bug of the owner's (see main.cpp).
     for (size_class& c : classes_) {
         if (c.spare != nullptr) {
             unmap_slab(c.spare);

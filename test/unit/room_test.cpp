@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <regex>
 #include <string>
@@ -215,4 +216,44 @@ TEST_CASE("notices may wait for company, messages may not", "[room]") {
     CHECK(alice->urgencies == std::vector<urgency>{urgency::soon, urgency::soon, urgency::now,
                                                    urgency::now, urgency::now, urgency::now,
                                                    urgency::soon});
+}
+
+TEST_CASE("each broadcast starts one member further on, and nobody misses a message", "[room]") {
+    // Big fan-outs are written in slices in the order members were handed the frame; a fixed
+    // order would make the same members wait longest every time.
+    fixture f;
+    std::vector<const chat::participant*> order;
+    class ordered_participant : public chat::participant {
+      public:
+        explicit ordered_participant(std::vector<const chat::participant*>& log) : log_(log) {}
+        void deliver(const chat::frame& /*f*/, urgency when) override {
+            if (when == urgency::now) {
+                log_.push_back(this);
+                ++received;
+            }
+        }
+        int received = 0;
+
+      private:
+        std::vector<const chat::participant*>& log_;
+    };
+    std::vector<std::shared_ptr<ordered_participant>> members;
+    for (int i = 0; i < 5; ++i) {
+        members.push_back(std::make_shared<ordered_participant>(order));
+        REQUIRE(f.lobby.join(members.back(), "m" + std::to_string(i)) == chat::route_result::ok);
+    }
+    auto sender = std::make_shared<fake_participant>();
+    REQUIRE(f.lobby.join(sender, "sender") == chat::route_result::ok);
+
+    std::vector<const chat::participant*> firsts;
+    for (int m = 0; m < 6; ++m) {
+        order.clear();
+        f.lobby.say(*sender, "hello");
+        REQUIRE(order.size() == 5);
+        firsts.push_back(order.front());
+    }
+    for (const auto& member : members) {
+        CHECK(member->received == 6);
+        CHECK(std::count(firsts.begin(), firsts.end(), member.get()) >= 1);
+    }
 }

@@ -196,3 +196,20 @@ TEST_CASE("give_back_spare_capacity: a vector shrinks once a crowd has mostly go
     chat::give_back_spare_capacity(small);
     CHECK(small.capacity() >= 1000);  // small vectors are not worth a copy
 }
+
+TEST_CASE("slab_pool: a full slab takes blocks again once one is freed", "[slab_pool]") {
+    slab_pool pool;
+    const std::size_t per_slab = (slab_pool::slab_bytes - 64) / 256;
+    std::vector<void*> blocks;
+    for (std::size_t i = 0; i < 2 * per_slab; ++i) {  // exactly two full slabs
+        blocks.push_back(pool.allocate(256));
+    }
+    REQUIRE(pool.slabs_mapped() == 2);
+    pool.deallocate(blocks[3], 256);  // a block of the first, full slab
+    blocks[3] = pool.allocate(256);
+    CHECK(pool.slabs_mapped() == 2);  // reused the freed block, mapped nothing new
+    for (void* p : blocks) {
+        pool.deallocate(p, 256);
+    }
+    CHECK(pool.slabs_mapped() == 1);
+}

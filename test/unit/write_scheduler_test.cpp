@@ -1,3 +1,4 @@
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -78,4 +79,19 @@ TEST_CASE("write_scheduler: input that arrives during a big batch is read betwee
     CHECK(flushed_before_input == write_scheduler::flushes_per_slice);
     REQUIRE(log.size() == 49);
     CHECK(log.back() == 1000);  // flushed after the batch it missed, not dropped
+}
+
+TEST_CASE("write_scheduler: a target scheduled after a batch has run is flushed too",
+          "[scheduler]") {
+    asio::io_context io(1);
+    write_scheduler writes(io);
+    std::vector<int> log;
+    auto target = std::make_shared<recording_target>(1, log);
+    writes.schedule(target);
+    io.run();
+    REQUIRE(log.size() == 1);
+    writes.schedule(target);
+    io.restart();
+    io.run();
+    CHECK(log.size() == 2);
 }
