@@ -24,16 +24,6 @@ bool starts_with(const std::string& s, std::string_view prefix) {
     return s.rfind(prefix, 0) == 0;
 }
 
-void check_room_flows(line_client& a, const std::string& a_name, inbox& b, const std::string& tag,
-                      int count) {
-    for (int i = 0; i < count; ++i) {
-        a.send_line(tag + numbered(" ", i));
-    }
-    for (int i = 0; i < count; ++i) {
-        CHECK(b.next_msg(a_name, 3s) == tag + numbered(" ", i));
-    }
-}
-
 }  // namespace
 
 TEST_CASE("hardening: thousands of short-lived connections leave no session or fd behind",

@@ -92,17 +92,6 @@ sourced_connection connect_from(const char* source, std::uint16_t port) {
     return c;
 }
 
-/// Checks that `a`'s messages reach `b` complete and in order, `count` of them tagged `tag`.
-void check_room_flows(line_client& a, const std::string& a_name, inbox& b, const std::string& tag,
-                      int count) {
-    for (int i = 0; i < count; ++i) {
-        a.send_line(tag + numbered(" ", i));
-    }
-    for (int i = 0; i < count; ++i) {
-        CHECK(b.next_msg(a_name, 3s) == tag + numbered(" ", i));
-    }
-}
-
 }  // namespace
 
 TEST_CASE("hardening: --max-clients refuses newcomers and leaves members alone",

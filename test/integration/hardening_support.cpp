@@ -10,6 +10,8 @@
 #include <limits>
 #include <thread>
 
+#include <catch2/catch.hpp>
+
 namespace chat::test {
 
 using clock_type = std::chrono::steady_clock;
@@ -203,6 +205,17 @@ std::size_t count_lines_with(const std::string& log, std::string_view needle) {
         start = end + 1;
     }
     return count;
+}
+
+// Checks that `a`'s messages reach `b` complete and in order, `count` of them tagged `tag`.
+void check_room_flows(line_client& a, const std::string& a_name, inbox& b, const std::string& tag,
+                      int count) {
+    for (int i = 0; i < count; ++i) {
+        a.send_line(tag + numbered(" ", i));
+    }
+    for (int i = 0; i < count; ++i) {
+        CHECK(b.next_msg(a_name, 3s) == tag + numbered(" ", i));
+    }
 }
 
 }  // namespace chat::test

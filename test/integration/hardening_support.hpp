@@ -102,6 +102,11 @@ std::optional<std::size_t> stats_connections(inbox& box, std::chrono::millisecon
 /// the last figure seen (0 if none came).
 std::size_t await_connections(inbox& box, std::size_t want, std::chrono::milliseconds limit);
 
+/// Sends `count` room messages tagged `tag` from `a` and checks (Catch2 CHECK) that `b` gets them
+/// from `a_name` complete and in order, each within 3 s.
+void check_room_flows(line_client& a, const std::string& a_name, inbox& b, const std::string& tag,
+                      int count);
+
 /// The number of lines of `log` that contain `needle`.
 std::size_t count_lines_with(const std::string& log, std::string_view needle);
 
