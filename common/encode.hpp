@@ -4,15 +4,24 @@
 #include <charconv>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string_view>
 
 #include "common/frame_arena.hpp"
+#include "common/protocol.hpp"
+#include "common/server_line.hpp"
 
 namespace chat {
 
 /// Encodes one protocol line: `fields` joined by single spaces, then `\n`, as one frame in
 /// `arena`. Callers pass already-valid fields; the last one may contain spaces (free text).
+/// The typed encoders below are the only callers outside tests: they fix each line's tag and
+/// field order (docs/protocol.md), which `parse_server_line` reads back.
 frame encode_line(frame_arena& arena, std::initializer_list<std::string_view> fields);
+
+/// Like `encode_line`, then every one of `items`, each after one space.
+frame encode_list(frame_arena& arena, std::initializer_list<std::string_view> head,
+                  std::span<const std::string_view> items);
 
 /// A number as decimal text without allocating, for building fields.
 class decimal {
@@ -27,5 +36,38 @@ class decimal {
     std::array<char, 20> buf_;
     std::size_t size_;
 };
+
+// One encoder per server line; `id` is a message id as decimal text, `time` RFC 3339 UTC.
+
+frame encode_hello(frame_arena& arena, std::string_view limits, std::string_view text);
+frame encode_welcome(frame_arena& arena, std::string_view name, std::string_view text);
+/// `MSG` or `ME` (`tag`) in `room`.
+frame encode_room_message(frame_arena& arena, server_tag tag, std::string_view room,
+                          std::string_view id, std::string_view time, std::string_view from,
+                          std::string_view text);
+frame encode_private(frame_arena& arena, std::string_view id, std::string_view time,
+                     std::string_view from, std::string_view text);
+frame encode_sent(frame_arena& arena, std::string_view id, std::string_view time);
+frame encode_join(frame_arena& arena, std::string_view room, std::string_view name);
+/// `LEAVE <room> <name> <reason>`, then ` <text>` when `text` is not empty.
+frame encode_leave(frame_arena& arena, std::string_view room, std::string_view name,
+                   leave_reason reason, std::string_view text);
+frame encode_joined(frame_arena& arena, std::string_view room, std::size_t members,
+                    std::string_view text);
+frame encode_parted(frame_arena& arena, std::string_view room);
+frame encode_topic(frame_arena& arena, std::string_view room, std::string_view setter,
+                   std::string_view time, std::string_view text);
+frame encode_nick(frame_arena& arena, std::string_view old_name, std::string_view new_name);
+/// `USERS <room> <name>...`.
+frame encode_users(frame_arena& arena, std::string_view room,
+                   std::span<const std::string_view> names);
+/// `ROOMS <entry>...`, each entry `room:members` already joined.
+frame encode_rooms(frame_arena& arena, std::span<const std::string_view> entries);
+frame encode_info(frame_arena& arena, std::string_view text);
+frame encode_ping(frame_arena& arena, std::string_view token);
+/// `PONG`, then ` <token>` when `token` is not empty.
+frame encode_pong(frame_arena& arena, std::string_view token);
+frame encode_error(frame_arena& arena, protocol_error code, std::string_view text);
+frame encode_bye(frame_arena& arena, std::string_view text);
 
 }  // namespace chat

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "common/text_util.hpp"
+
 namespace chat {
 
 std::string_view to_string(protocol_error code) {
@@ -27,6 +29,14 @@ std::string_view to_string(protocol_error code) {
             return "too-many-from-address";
         case protocol_error::not_registered:
             return "not-registered";
+        case protocol_error::room_name_invalid:
+            return "room-name-invalid";
+        case protocol_error::not_in_room:
+            return "not-in-room";
+        case protocol_error::too_many_rooms:
+            return "too-many-rooms";
+        case protocol_error::no_such_room:
+            return "no-such-room";
     }
     return "error";
 }
@@ -45,35 +55,41 @@ std::string_view to_string(leave_reason reason) {
             return "shutdown";
         case leave_reason::error:
             return "error";
+        case leave_reason::part:
+            return "part";
     }
     return "error";
 }
 
 namespace {
 
-/// Splits off the first space-separated word; the rest has its leading spaces removed.
-std::pair<std::string_view, std::string_view> split_word(std::string_view s) {
-    const auto space = s.find(' ');
-    if (space == std::string_view::npos) {
-        return {s, {}};
-    }
-    std::string_view rest = s.substr(space + 1);
-    const auto start = rest.find_first_not_of(' ');
-    rest = start == std::string_view::npos ? std::string_view{} : rest.substr(start);
-    return {s.substr(0, space), rest};
-}
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(' ');
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = s.find_last_not_of(' ');
-    return s.substr(first, last - first + 1);
-}
-
 command usage_error(std::string_view name) {
     return {command_kind::usage, name, {}};
+}
+
+bool is_room_word(std::string_view word) {
+    return !word.empty() && word.front() == '#';
+}
+
+/// `/part [#room] [reason]`: the room is optional, so a first word without `#` is the reason.
+command parse_part(std::string_view rest) {
+    const auto [word, reason] = split_word(rest);
+    if (is_room_word(word)) {
+        return {command_kind::part, word, trim(reason)};
+    }
+    return {command_kind::part, {}, trim(rest)};
+}
+
+/// `/topic` (the current room's), `/topic #room` (show), `/topic #room text` (set).
+command parse_topic(std::string_view rest) {
+    const auto [word, text] = split_word(rest);
+    if (word.empty()) {
+        return {command_kind::topic, {}, {}};
+    }
+    if (!is_room_word(word)) {
+        return usage_error("topic");
+    }
+    return {command_kind::topic, word, text};
 }
 
 command parse_slash(std::string_view line) {
@@ -82,16 +98,21 @@ command parse_slash(std::string_view line) {
         std::string_view name;
         command_kind kind;
     };
-    static constexpr std::array<entry, 9> table = {{
+    static constexpr std::array<entry, 14> table = {{
         {"msg", command_kind::private_message},
         {"me", command_kind::me},
         {"nick", command_kind::nick},
+        {"join", command_kind::join},
+        {"part", command_kind::part},
+        {"rooms", command_kind::rooms},
+        {"topic", command_kind::topic},
         {"who", command_kind::who},
         {"ping", command_kind::ping},
         {"pong", command_kind::pong},
         {"help", command_kind::help},
         {"quit", command_kind::quit},
         {"stats", command_kind::stats},
+        {"names", command_kind::who},  // IRC users type /names; it does what /who does
     }};
     for (const auto& e : table) {
         if (e.name != word) {
@@ -105,7 +126,8 @@ command parse_slash(std::string_view line) {
                 }
                 return {e.kind, target, text};
             }
-            case command_kind::nick: {
+            case command_kind::nick:
+            case command_kind::join: {
                 const auto name = trim(rest);
                 if (name.empty()) {
                     return usage_error(e.name);
@@ -113,6 +135,17 @@ command parse_slash(std::string_view line) {
                 // A name has no spaces; "/nick a b" is a name the rules will refuse, not "a".
                 return {e.kind, name, {}};
             }
+            case command_kind::who: {
+                const auto room = trim(rest);
+                if (!room.empty() && !is_room_word(room)) {
+                    return usage_error("who");
+                }
+                return {e.kind, room, {}};
+            }
+            case command_kind::part:
+                return parse_part(rest);
+            case command_kind::topic:
+                return parse_topic(rest);
             case command_kind::me:
             case command_kind::pong:
                 if (rest.empty()) {
@@ -129,20 +162,26 @@ command parse_slash(std::string_view line) {
 }  // namespace
 
 std::string_view usage_of(std::string_view command) {
-    if (command == "msg") {
-        return "/msg NAME TEXT";
-    }
-    if (command == "@") {
-        return "@NAME TEXT";
-    }
-    if (command == "nick") {
-        return "/nick NAME";
-    }
-    if (command == "me") {
-        return "/me ACTION";
-    }
-    if (command == "pong") {
-        return "/pong TOKEN";
+    struct entry {
+        std::string_view command;
+        std::string_view usage;
+    };
+    static constexpr std::array<entry, 10> table = {{
+        {"msg", "/msg NAME TEXT"},
+        {"@", "@NAME TEXT"},
+        {"#", "#ROOM TEXT"},
+        {"nick", "/nick NAME"},
+        {"me", "/me ACTION"},
+        {"pong", "/pong TOKEN"},
+        {"join", "/join #ROOM"},
+        {"topic", "/topic [#ROOM [TEXT]]"},
+        {"who", "/who [#ROOM]"},
+        {"part", "/part [#ROOM] [REASON]"},
+    }};
+    for (const auto& e : table) {
+        if (e.command == command) {
+            return e.usage;
+        }
     }
     return "see /help";
 }
@@ -151,20 +190,29 @@ command parse_command(std::string_view line) {
     if (trim(line).empty()) {
         return {command_kind::empty, {}, {}};
     }
-    if (line.front() == '/') {
-        if (line.size() > 1 && line[1] == '/') {
-            return {command_kind::say, {}, line.substr(1)};
+    switch (line.front()) {
+        case '/':
+            if (line.size() > 1 && line[1] == '/') {
+                return {command_kind::say, {}, line.substr(1)};
+            }
+            return parse_slash(line);
+        case '@': {
+            const auto [target, text] = split_word(line.substr(1));
+            if (target.empty() || text.empty()) {
+                return usage_error("@");
+            }
+            return {command_kind::private_message, target, text};
         }
-        return parse_slash(line);
-    }
-    if (line.front() == '@') {
-        const auto [target, text] = split_word(line.substr(1));
-        if (target.empty() || text.empty()) {
-            return usage_error("@");
+        case '#': {
+            const auto [room, text] = split_word(line);
+            if (room.size() < 2 || text.empty()) {
+                return usage_error("#");
+            }
+            return {command_kind::room_say, room, text};
         }
-        return {command_kind::private_message, target, text};
+        default:
+            return {command_kind::say, {}, line};
     }
-    return {command_kind::say, {}, line};
 }
 
 }  // namespace chat

@@ -5,7 +5,7 @@
 namespace chat {
 
 /// The protocol name and version announced in `HELLO`.
-inline constexpr std::string_view protocol_version = "chat/1";
+inline constexpr std::string_view protocol_version = "chat/2";
 
 /// Stable error codes sent in `ERR <code> <text>`; bots match on the code, people read the text.
 enum class protocol_error {
@@ -19,13 +19,17 @@ enum class protocol_error {
     server_full,
     too_many_from_address,
     not_registered,
+    room_name_invalid,
+    not_in_room,
+    too_many_rooms,
+    no_such_room,
 };
 
 /// The code as it appears on the wire, e.g. `name-taken`.
 std::string_view to_string(protocol_error code);
 
-/// Why a member left, as it appears in `LEAVE <name> <reason>`.
-enum class leave_reason { quit, disconnected, timeout, slow_consumer, shutdown, error };
+/// Why a member left a room, as it appears in `LEAVE <room> <name> <reason>`.
+enum class leave_reason { quit, disconnected, timeout, slow_consumer, shutdown, error, part };
 
 /// The reason as it appears on the wire, e.g. `slow-consumer`.
 std::string_view to_string(leave_reason reason);
@@ -33,11 +37,16 @@ std::string_view to_string(leave_reason reason);
 /// What a registered client's line asks for.
 enum class command_kind {
     empty,            ///< an empty line: ignored
-    say,              ///< a room message (`text`)
+    say,              ///< a message to the current room (`text`)
+    room_say,         ///< `#room text`: a message to a room without switching (`target`, `text`)
     private_message,  ///< `@name text` or `/msg name text` (`target`, `text`)
-    me,               ///< `/me action` (`text`)
+    me,               ///< `/me action` to the current room (`text`)
     nick,             ///< `/nick new` (`target`)
-    who,              ///< `/who`
+    join,             ///< `/join #room` (`target`)
+    part,             ///< `/part [#room] [reason]` (`target` may be empty, `text` may be empty)
+    rooms,            ///< `/rooms`
+    topic,            ///< `/topic [#room [text]]` (`target` may be empty, `text` may be empty)
+    who,              ///< `/who [#room]` (`target` may be empty)
     ping,             ///< `/ping [token]` (`text`, may be empty)
     pong,             ///< `/pong token`, the answer to a server `PING` (`text`)
     help,             ///< `/help`
@@ -55,11 +64,19 @@ struct command {
     std::string_view text;
 };
 
-/// How a command is used, for `ERR usage`: `/msg NAME TEXT` for `msg`, `@NAME TEXT` for `@`.
+/// How a command is used, for `ERR usage`: `/msg NAME TEXT` for `msg`, `@NAME TEXT` for `@`,
+/// `#ROOM TEXT` for `#`.
 std::string_view usage_of(std::string_view command);
 
 /// Parses one line (no `\n`) from a registered client. Never fails: every input maps to a kind,
-/// with `unknown` and `usage` for lines the server must answer with `ERR`.
+/// with `unknown` and `usage` for lines the server must answer with `ERR`. Room names are not
+/// checked here (`check_room_name` does), only recognised by their leading `#`.
 command parse_command(std::string_view line);
+
+/// The commands a client can type after `/`, in the order `/help` lists them; for completion.
+inline constexpr std::string_view command_names[] = {
+    "join", "part", "rooms", "topic", "who",  "msg",  "me",
+    "nick", "ping", "pong",  "stats", "help", "quit",
+};
 
 }  // namespace chat

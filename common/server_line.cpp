@@ -34,21 +34,14 @@ struct tag_entry {
     server_tag tag;
 };
 
-constexpr std::array<tag_entry, 14> tags = {{
-    {"MSG", server_tag::msg},
-    {"PRIV", server_tag::priv},
-    {"ME", server_tag::me},
-    {"JOIN", server_tag::join},
-    {"LEAVE", server_tag::leave},
-    {"NICK", server_tag::nick},
-    {"USERS", server_tag::users},
-    {"INFO", server_tag::info},
-    {"PING", server_tag::ping},
-    {"PONG", server_tag::pong},
-    {"ERR", server_tag::err},
-    {"BYE", server_tag::bye},
-    {"HELLO", server_tag::hello},
-    {"WELCOME", server_tag::welcome},
+constexpr std::array<tag_entry, 20> tags = {{
+    {"MSG", server_tag::msg},         {"PRIV", server_tag::priv},     {"ME", server_tag::me},
+    {"SENT", server_tag::sent},       {"JOIN", server_tag::join},     {"LEAVE", server_tag::leave},
+    {"JOINED", server_tag::joined},   {"PARTED", server_tag::parted}, {"TOPIC", server_tag::topic},
+    {"ROOMS", server_tag::rooms},     {"NICK", server_tag::nick},     {"USERS", server_tag::users},
+    {"INFO", server_tag::info},       {"PING", server_tag::ping},     {"PONG", server_tag::pong},
+    {"ERR", server_tag::err},         {"BYE", server_tag::bye},       {"HELLO", server_tag::hello},
+    {"WELCOME", server_tag::welcome}, {"", server_tag::unknown},
 }};
 
 bool is_tag_word(std::string_view word) {
@@ -87,68 +80,78 @@ std::optional<server_line> parse_server_line(std::string_view line) {
             break;
         }
     }
+    // Each case reads its fields in wire order; a required field that is empty makes the line
+    // malformed, never a line with a hole in it.
+    bool ok = true;
+    const auto need = [&ok](std::string_view& field, std::string_view value) {
+        field = value;
+        ok = ok && !value.empty();
+    };
     switch (out.tag) {
         case server_tag::msg:
-        case server_tag::priv:
         case server_tag::me:
-            out.id = fields.next();
-            out.time = fields.next();
-            out.name = fields.next();
+            need(out.room, fields.next());
+            [[fallthrough]];
+        case server_tag::priv:
+            need(out.id, fields.next());
+            need(out.time, fields.next());
+            need(out.name, fields.next());
             out.text = fields.rest();
-            if (out.id.empty() || out.time.empty() || out.name.empty()) {
-                return std::nullopt;
-            }
+            break;
+        case server_tag::sent:
+            need(out.id, fields.next());
+            need(out.time, fields.next());
             break;
         case server_tag::join:
-            out.name = fields.next();
-            if (out.name.empty()) {
-                return std::nullopt;
-            }
+            need(out.room, fields.next());
+            need(out.name, fields.next());
             break;
         case server_tag::leave:
-            out.name = fields.next();
-            out.code = fields.next();
+            need(out.room, fields.next());
+            need(out.name, fields.next());
+            need(out.code, fields.next());
             out.text = fields.rest();
-            if (out.name.empty() || out.code.empty()) {
-                return std::nullopt;
-            }
             break;
-        case server_tag::nick:
-            out.name = fields.next();
-            out.new_name = fields.next();
-            if (out.name.empty() || out.new_name.empty()) {
-                return std::nullopt;
-            }
-            break;
-        case server_tag::welcome:
-            out.name = fields.next();
+        case server_tag::joined:
+            need(out.room, fields.next());
+            need(out.count, fields.next());
             out.text = fields.rest();
-            if (out.name.empty()) {
-                return std::nullopt;
-            }
+            ok = ok && all_digits(out.count);
             break;
-        case server_tag::err:
-            out.code = fields.next();
-            out.text = fields.rest();
-            if (out.code.empty()) {
-                return std::nullopt;
-            }
+        case server_tag::parted:
+            need(out.room, fields.next());
             break;
-        case server_tag::hello:
-            out.code = fields.next();
-            out.limits = fields.next();
+        case server_tag::topic:
+            need(out.room, fields.next());
+            need(out.name, fields.next());
+            need(out.time, fields.next());
             out.text = fields.rest();
-            if (out.code.empty()) {
-                return std::nullopt;
-            }
-            break;
-        case server_tag::ping:
-            out.text = fields.rest();
-            if (out.text.empty()) {
-                return std::nullopt;  // a PING without a token cannot be answered
-            }
             break;
         case server_tag::users:
+            need(out.room, fields.next());
+            out.text = fields.rest();
+            break;
+        case server_tag::nick:
+            need(out.name, fields.next());
+            need(out.new_name, fields.next());
+            break;
+        case server_tag::welcome:
+            need(out.name, fields.next());
+            out.text = fields.rest();
+            break;
+        case server_tag::err:
+            need(out.code, fields.next());
+            out.text = fields.rest();
+            break;
+        case server_tag::hello:
+            need(out.code, fields.next());
+            out.limits = fields.next();
+            out.text = fields.rest();
+            break;
+        case server_tag::ping:
+            need(out.text, fields.rest());  // a PING without a token cannot be answered
+            break;
+        case server_tag::rooms:
         case server_tag::info:
         case server_tag::pong:
         case server_tag::bye:
@@ -156,11 +159,39 @@ std::optional<server_line> parse_server_line(std::string_view line) {
             out.text = fields.rest();
             break;
     }
+    if (!ok) {
+        return std::nullopt;
+    }
     return out;
 }
 
+std::string_view to_string(server_tag tag) {
+    for (const auto& e : tags) {
+        if (e.tag == tag) {
+            return e.word;
+        }
+    }
+    return {};
+}
+
+std::optional<std::string_view> find_limit(std::string_view limits, std::string_view key) {
+    while (!limits.empty()) {
+        const auto comma = limits.find(',');
+        const auto item = limits.substr(0, comma);
+        const auto eq = item.find('=');
+        if (eq != std::string_view::npos && item.substr(0, eq) == key) {
+            return item.substr(eq + 1);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        limits.remove_prefix(comma + 1);
+    }
+    return std::nullopt;
+}
+
 std::optional<protocol_error> parse_protocol_error(std::string_view code) {
-    static constexpr std::array<protocol_error, 10> all = {
+    static constexpr std::array<protocol_error, 14> all = {
         protocol_error::name_invalid,
         protocol_error::name_taken,
         protocol_error::no_such_user,
@@ -171,6 +202,10 @@ std::optional<protocol_error> parse_protocol_error(std::string_view code) {
         protocol_error::server_full,
         protocol_error::too_many_from_address,
         protocol_error::not_registered,
+        protocol_error::room_name_invalid,
+        protocol_error::not_in_room,
+        protocol_error::too_many_rooms,
+        protocol_error::no_such_room,
     };
     for (const auto e : all) {
         if (to_string(e) == code) {
@@ -181,9 +216,10 @@ std::optional<protocol_error> parse_protocol_error(std::string_view code) {
 }
 
 std::optional<leave_reason> parse_leave_reason(std::string_view reason) {
-    static constexpr std::array<leave_reason, 6> all = {
+    static constexpr std::array<leave_reason, 7> all = {
         leave_reason::quit,          leave_reason::disconnected, leave_reason::timeout,
         leave_reason::slow_consumer, leave_reason::shutdown,     leave_reason::error,
+        leave_reason::part,
     };
     for (const auto r : all) {
         if (to_string(r) == reason) {

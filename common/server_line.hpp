@@ -12,13 +12,18 @@ namespace chat {
 enum class server_tag {
     hello,    ///< `HELLO <version> <limits> <text>`: the server asks for a name
     welcome,  ///< `WELCOME <your-name> <text>`: the name is accepted
-    msg,      ///< `MSG <id> <time> <from> <text>`: a room message
+    msg,      ///< `MSG <room> <id> <time> <from> <text>`: a room message
     priv,     ///< `PRIV <id> <time> <from> <text>`: a private message to us
-    me,       ///< `ME <id> <time> <from> <action>`: an action
-    join,     ///< `JOIN <name>`
-    leave,    ///< `LEAVE <name> <reason> [text]`
+    me,       ///< `ME <room> <id> <time> <from> <action>`: an action
+    sent,     ///< `SENT <id> <time>`: our MSG, ME or PRIV was accepted with this id
+    join,     ///< `JOIN <room> <name>`: someone entered a room we are in
+    leave,    ///< `LEAVE <room> <name> <reason> [text]`
+    joined,   ///< `JOINED <room> <members> <text>`: we are in the room (now our current one)
+    parted,   ///< `PARTED <room>`: we left the room
+    topic,    ///< `TOPIC <room> <setter> <time> <text>`
+    rooms,    ///< `ROOMS <room>:<members> ...`: the answer to `/rooms`
     nick,     ///< `NICK <old> <new>`
-    users,    ///< `USERS <name> ...`: who is here
+    users,    ///< `USERS <room> <name> ...`: who is in a room
     info,     ///< `INFO <text>`
     ping,     ///< `PING <token>`: answer `/pong <token>`
     pong,     ///< `PONG [token]`
@@ -32,16 +37,22 @@ enum class server_tag {
 struct server_line {
     server_tag tag = server_tag::unknown;
     std::string_view tag_word;  ///< the tag as sent, e.g. `MSG`
-    std::string_view id;        ///< MSG, PRIV, ME: the server's message number
-    std::string_view time;      ///< MSG, PRIV, ME: RFC 3339 UTC, see `parse_timestamp`
+    std::string_view room;      ///< MSG, ME, JOIN, LEAVE, JOINED, PARTED, TOPIC, USERS
+    std::string_view id;        ///< MSG, PRIV, ME, SENT: the server's message number
+    std::string_view time;      ///< MSG, PRIV, ME, SENT, TOPIC: RFC 3339 UTC (`parse_timestamp`)
     std::string_view name;      ///< sender (MSG, PRIV, ME), member (JOIN, LEAVE), old name (NICK),
-                                ///< your name (WELCOME)
+                                ///< your name (WELCOME), who set it (TOPIC)
     std::string_view new_name;  ///< NICK: the new name
     std::string_view code;      ///< ERR: the error code; LEAVE: the reason; HELLO: the version
     std::string_view limits;    ///< HELLO: `key=value,...`
+    std::string_view count;     ///< JOINED: how many members the room has, you included
     std::string_view text;      ///< free text to end of line; PING/PONG: the token; USERS: the
-                                ///< names separated by spaces; unknown: all after the tag
+                                ///< names separated by spaces; ROOMS: the `room:members` entries;
+                                ///< unknown: all after the tag
 };
+
+/// The tag as it appears on the wire, e.g. `MSG`; the encoder and the parser share it.
+std::string_view to_string(server_tag tag);
 
 /// Parses one line (no `\n`) sent by the server. Returns nothing for a line that is not a server
 /// line at all: empty, a tag that is not upper-case letters, or a known tag missing a required
@@ -63,6 +74,21 @@ void for_each_name(std::string_view names, F&& f) {
         names.remove_prefix(space + 1);
     }
 }
+
+/// Calls `f(std::string_view room, std::string_view members)` for each `room:members` entry of
+/// a `ROOMS` line's `text`; an entry without `:` is skipped.
+template <class F>
+void for_each_room_entry(std::string_view entries, F&& f) {
+    for_each_name(entries, [&](std::string_view entry) {
+        const auto colon = entry.rfind(':');
+        if (colon != std::string_view::npos) {
+            f(entry.substr(0, colon), entry.substr(colon + 1));
+        }
+    });
+}
+
+/// Reads one `key=value` from HELLO's limits, or nothing when the key is absent.
+std::optional<std::string_view> find_limit(std::string_view limits, std::string_view key);
 
 /// The error code of an `ERR` line, or nothing for a code this client does not know.
 std::optional<protocol_error> parse_protocol_error(std::string_view code);

@@ -1,0 +1,125 @@
+#include "common/reply_text.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "common/names.hpp"
+#include "common/protocol.hpp"
+
+namespace chat {
+
+std::string format_limits(const hello_limits& l) {
+    return fmt::format(
+        "max-line={},max-name={},max-rooms={},max-room-name={},rate={},burst={},"
+        "max-send-queue={},idle-timeout={},handshake-timeout={}",
+        l.max_line, l.max_name, l.max_rooms, l.max_room_name, l.rate, l.burst, l.max_send_queue,
+        l.idle_timeout, l.handshake_timeout);
+}
+
+namespace reply_text {
+
+std::string welcome(std::string_view name) {
+    return fmt::format("Hello {}! /help lists the commands.", name);
+}
+
+std::string joined(std::string_view room) {
+    return fmt::format("you are now talking in {}", room);
+}
+
+std::string name_taken(std::string_view wanted, bool asking_again) {
+    return fmt::format("the name {} is taken{}", wanted, asking_again ? "; send another" : "");
+}
+
+std::string name_invalid(bool asking_again) {
+    return fmt::format("a name is 1 to {} of A-Z a-z 0-9 _ - . and not 'server'{}", max_name_length,
+                       asking_again ? "; send another" : "");
+}
+
+std::string no_such_user(std::string_view name) {
+    return fmt::format("nobody here is called {}", name);
+}
+
+std::string unknown_command(std::string_view word) {
+    return fmt::format("there is no command /{}; /help lists them", word);
+}
+
+std::string usage(std::string_view command) {
+    return fmt::format("usage: {}", usage_of(command));
+}
+
+std::string line_too_long(std::size_t max_line) {
+    return fmt::format("lines are limited to {} bytes; that one was dropped", max_line);
+}
+
+std::string_view bad_encoding(text_fault fault) {
+    switch (fault) {
+        case text_fault::bad_utf8:
+            return "that line was not valid UTF-8; it was dropped";
+        case text_fault::nul:
+            return "that line held a NUL byte; it was dropped";
+        default:
+            return "that line held a control character; it was dropped";
+    }
+}
+
+std::string room_name_invalid(std::string_view name) {
+    return fmt::format("{} is no room name: # then 1 to 32 of A-Z a-z 0-9 _ - .", name);
+}
+
+std::string not_in_room(std::string_view room) {
+    return fmt::format(
+        "you are not in {}; /join {} first (a line starting with # names a room: "
+        "start it with a space to send it as text)",
+        room, room);
+}
+
+std::string_view not_in_any_room() {
+    return "you are in no room; /join #ROOM first, /rooms lists them";
+}
+
+std::string too_many_rooms(std::size_t max_rooms) {
+    return fmt::format("you are in {} rooms, the most allowed; /part one first", max_rooms);
+}
+
+std::string no_such_room(std::string_view room) {
+    return fmt::format("there is no room {}; /rooms lists them", room);
+}
+
+std::string no_topic(std::string_view room) {
+    return fmt::format("{} has no topic", room);
+}
+
+std::string stats(std::size_t connections, std::size_t users, std::size_t rooms,
+                  std::uint64_t messages) {
+    return fmt::format("connections={} users={} rooms={} messages={}", connections, users, rooms,
+                       messages);
+}
+
+std::string server_full() {
+    return "the server is full; try again later";
+}
+
+std::string too_many_from_address(std::size_t max_per_ip) {
+    return fmt::format("too many connections from your address (at most {}); close one first",
+                       max_per_ip);
+}
+
+std::span<const std::string_view> help() {
+    static constexpr std::array<std::string_view, 9> lines = {
+        "Type a line to talk to your current room. Commands:",
+        "/join #ROOM - join (or create) a room and talk there; /part [#ROOM] [REASON] - leave it",
+        "#ROOM TEXT - talk to another room you are in; /rooms - every room and its size",
+        "/who [#ROOM] - who is in a room; /topic [#ROOM [TEXT]] - show or set a room's topic",
+        "@NAME TEXT or /msg NAME TEXT - a private message",
+        "/me ACTION - an action, shown as '* you ACTION'",
+        "/nick NAME - change your name",
+        "/ping [TOKEN] - PONG back; /stats - server figures",
+        "/quit [REASON] - leave; //TEXT sends /TEXT",
+    };
+    return lines;
+}
+
+}  // namespace reply_text
+
+}  // namespace chat

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/text_check.hpp"
+
+namespace chat {
+
+// The words the server says to people: the free text of WELCOME, ERR, INFO and BYE. Codes and
+// field order are the protocol (encode.hpp); these texts are for humans and may change, but they
+// live here, next to the protocol, so that the server, the tests and the docs agree on them.
+
+/// What `HELLO` announces. Durations in seconds; 0 means off.
+struct hello_limits {
+    std::size_t max_line = 0;
+    std::size_t max_name = 0;
+    std::size_t max_rooms = 0;
+    std::size_t max_room_name = 0;
+    double rate = 0;
+    double burst = 0;
+    std::size_t max_send_queue = 0;
+    double idle_timeout = 0;
+    double handshake_timeout = 0;
+};
+
+/// `key=value,...` as `HELLO` sends it; `find_limit` reads it back.
+std::string format_limits(const hello_limits& limits);
+
+namespace reply_text {
+
+inline constexpr std::string_view hello =
+    "Welcome! Send your name, or an empty line for a generated one.";
+std::string welcome(std::string_view name);
+std::string joined(std::string_view room);
+std::string name_taken(std::string_view wanted, bool asking_again);
+std::string name_invalid(bool asking_again);
+std::string no_such_user(std::string_view name);
+std::string unknown_command(std::string_view word);
+std::string usage(std::string_view command);
+std::string line_too_long(std::size_t max_line);
+std::string_view bad_encoding(text_fault fault);
+std::string room_name_invalid(std::string_view name);
+std::string not_in_room(std::string_view room);
+/// A plain line, `/me`, `/who` or `/part` while in no room at all.
+std::string_view not_in_any_room();
+std::string too_many_rooms(std::size_t max_rooms);
+std::string no_such_room(std::string_view room);
+std::string no_topic(std::string_view room);
+std::string stats(std::size_t connections, std::size_t users, std::size_t rooms,
+                  std::uint64_t messages);
+std::string server_full();
+std::string too_many_from_address(std::size_t max_per_ip);
+/// The `INFO` lines `/help` answers with.
+std::span<const std::string_view> help();
+
+/// `BYE` texts.
+inline constexpr std::string_view bye_quit = "goodbye";
+inline constexpr std::string_view bye_idle = "idle for too long";
+inline constexpr std::string_view bye_handshake = "no name given in time";
+inline constexpr std::string_view bye_shutdown = "server shutting down";
+inline constexpr std::string_view bye_server_full = "server full";
+inline constexpr std::string_view bye_too_many = "too many connections";
+inline constexpr std::string_view bye_other = "closing";
+
+}  // namespace reply_text
+
+}  // namespace chat
