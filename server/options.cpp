@@ -12,6 +12,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
+#include "common/room_names.hpp"
+
 namespace chat {
 
 namespace po = boost::program_options;
@@ -67,7 +69,7 @@ std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char
 }
 
 constexpr const char* usage_head =
-    "chat-server: a line-protocol chat daemon (protocol chat/1)\n\n"
+    "chat-server: a line-protocol chat daemon (protocol chat/2)\n\n"
     "Usage: chat-server [options]\n";
 
 }  // namespace
@@ -89,6 +91,10 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "most connections at once; 0 for no limit")(
         "max-per-ip", po::value<std::string>()->default_value(std::to_string(defaults.max_per_ip)),
         "most connections from one address; 0 for no limit")(
+        "default-room", po::value<std::string>()->default_value(defaults.default_room),
+        "room every new user is put in; '' for none")(
+        "max-rooms", po::value<std::string>()->default_value(std::to_string(defaults.max_rooms)),
+        "most rooms one connection may be in")(
         "max-line", po::value<std::string>()->default_value(std::to_string(defaults.max_line)),
         "longest line in bytes, the newline not counted")(
         "max-send-queue",
@@ -123,7 +129,7 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
             return options_exit{0, out.str()};
         }
         if (vm.count("version") != 0U) {
-            return options_exit{0, fmt::format("chat-server {} (protocol chat/1)\n", CHAT_VERSION)};
+            return options_exit{0, fmt::format("chat-server {} (protocol chat/2)\n", CHAT_VERSION)};
         }
         if (vm.count("config") != 0U) {
             const auto& path = vm["config"].as<std::string>();
@@ -155,6 +161,14 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.max_clients = number_option<std::size_t>(vm, "max-clients", 0, 10'000'000);
         c.max_per_ip = number_option<std::size_t>(vm, "max-per-ip", 0, 10'000'000);
         c.max_line = number_option<std::size_t>(vm, "max-line", 64, 1U << 20);
+        c.default_room = vm["default-room"].as<std::string>();
+        if (!c.default_room.empty() && check_room_name(c.default_room) != room_name_fault::ok) {
+            throw bad_value{
+                fmt::format("--default-room must be # then 1 to 32 of A-Z a-z 0-9 _ - . "
+                            "(or '' for none), not '{}'",
+                            c.default_room)};
+        }
+        c.max_rooms = number_option<std::size_t>(vm, "max-rooms", 1, 10'000);
         c.max_send_queue = number_option<std::size_t>(vm, "max-send-queue", 0, 1ULL << 34);
         const auto rate = parse_decimal(vm["rate"].as<std::string>(), 0, 1e9);
         if (!rate) {

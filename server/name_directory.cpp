@@ -1,0 +1,49 @@
+#include "server/name_directory.hpp"
+
+namespace chat {
+
+connection* name_directory::find(std::string_view name) const {
+    const auto it = by_key_.find(name_key(name));
+    return it == by_key_.end() ? nullptr : it->second;
+}
+
+bool name_directory::claim(std::string_view name, connection& owner) {
+    return by_key_.try_emplace(name_key(name), &owner).second;
+}
+
+bool name_directory::rename(std::string_view old_name, std::string_view new_name,
+                            connection& owner) {
+    std::string new_key = name_key(new_name);
+    std::string old_key = name_key(old_name);
+    if (new_key == old_key) {
+        return true;
+    }
+    if (!by_key_.try_emplace(std::move(new_key), &owner).second) {
+        return false;
+    }
+    by_key_.erase(old_key);
+    return true;
+}
+
+void name_directory::release(std::string_view name) {
+    by_key_.erase(name_key(name));
+}
+
+std::string name_directory::generate() {
+    // The generator has about 50,000 names; after a run of collisions (a huge or hostile
+    // server) a counter guarantees progress.
+    for (int attempt = 0; attempt < 32; ++attempt) {
+        std::string name = generator_.next();
+        if (find(name) == nullptr) {
+            return name;
+        }
+    }
+    for (std::uint64_t n = by_key_.size();; ++n) {
+        std::string name = "guest-" + std::to_string(n);
+        if (find(name) == nullptr) {
+            return name;
+        }
+    }
+}
+
+}  // namespace chat
