@@ -92,7 +92,7 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "max-per-ip", po::value<std::string>()->default_value(std::to_string(defaults.max_per_ip)),
         "most connections from one address; 0 for no limit")(
         "default-room", po::value<std::string>()->default_value(defaults.default_room),
-        "room every new user is put in; '' for none")(
+        "room every new user is put in ('#' may be left out); '' for none")(
         "max-rooms", po::value<std::string>()->default_value(std::to_string(defaults.max_rooms)),
         "most rooms one connection may be in")(
         "max-line", po::value<std::string>()->default_value(std::to_string(defaults.max_line)),
@@ -162,6 +162,10 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.max_per_ip = number_option<std::size_t>(vm, "max-per-ip", 0, 10'000'000);
         c.max_line = number_option<std::size_t>(vm, "max-line", 64, 1U << 20);
         c.default_room = vm["default-room"].as<std::string>();
+        if (!c.default_room.empty() && c.default_room.front() != '#') {
+            // In the config file '#' starts a comment, so the room may be named without it.
+            c.default_room.insert(0, 1, '#');
+        }
         if (!c.default_room.empty() && check_room_name(c.default_room) != room_name_fault::ok) {
             throw bad_value{
                 fmt::format("--default-room must be # then 1 to 32 of A-Z a-z 0-9 _ - . "

@@ -111,3 +111,23 @@ TEST_CASE("an unknown key in the config file is an error", "[options]") {
 TEST_CASE("a missing config file is an error", "[options]") {
     CHECK(exit_code(parse({"--config", "/nonexistent/chat.conf"})) == 2);
 }
+
+TEST_CASE("the default room and the room limit", "[options]") {
+    const auto defaults = std::get<chat::server_config>(parse({}));
+    CHECK(defaults.default_room == "#lobby");
+    CHECK(defaults.max_rooms == 50);
+    CHECK(std::get<chat::server_config>(parse({"--default-room", "#Help"})).default_room ==
+          "#Help");
+    CHECK(std::get<chat::server_config>(parse({"--default-room", "help"})).default_room == "#help");
+    CHECK(std::get<chat::server_config>(parse({"--default-room", ""})).default_room.empty());
+    CHECK(exit_code(parse({"--default-room", "two words"})) == 2);
+    CHECK(exit_code(parse({"--default-room", "#" + std::string(33, 'x')})) == 2);
+    CHECK(std::get<chat::server_config>(parse({"--max-rooms", "3"})).max_rooms == 3);
+    CHECK(exit_code(parse({"--max-rooms", "0"})) == 2);
+    // In the config file '#' starts a comment: the room is named without it.
+    const auto path = write_config("default-room = general\nmax-rooms = 7\n");
+    const auto from_file = std::get<chat::server_config>(parse({"--config", path}));
+    std::remove(path.c_str());
+    CHECK(from_file.default_room == "#general");
+    CHECK(from_file.max_rooms == 7);
+}
