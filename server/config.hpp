@@ -22,6 +22,9 @@ struct server_config {
     std::chrono::milliseconds handshake_timeout{10'000};  ///< 0: none
     std::chrono::milliseconds idle_timeout{120'000};      ///< 0: none
     std::chrono::milliseconds shutdown_timeout{2'000};    ///< flush bound on SIGINT/SIGTERM
+    /// How long a receiver may stay past half of max_send_queue before it is dropped, and the
+    /// most it may slow its senders down in all; 0: only the hard limit applies.
+    std::chrono::milliseconds send_stall_timeout{10'000};
     std::string log_level = "info";
     std::string log_file;  ///< empty: stderr
 };

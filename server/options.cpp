@@ -108,6 +108,9 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "seconds a new connection has to give its name; 0 for none")(
         "idle-timeout", po::value<std::string>()->default_value("120"),
         "seconds of silence before a client is dropped (PING at half); 0 for none")(
+        "send-stall-timeout", po::value<std::string>()->default_value("10"),
+        "seconds a client may stay more than half of --max-send-queue behind before it is "
+        "dropped; its senders are slowed meanwhile; 0 for only the hard limit")(
         "shutdown-timeout", po::value<std::string>()->default_value("2"),
         "seconds to flush output to clients when stopping")(
         "log-level", po::value<std::string>()->default_value(defaults.log_level),
@@ -190,6 +193,7 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.handshake_timeout = seconds_option(vm, "handshake-timeout");
         c.idle_timeout = seconds_option(vm, "idle-timeout");
         c.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
+        c.send_stall_timeout = seconds_option(vm, "send-stall-timeout");
         c.log_level = vm["log-level"].as<std::string>();
         static constexpr std::array<std::string_view, 7> levels = {
             "trace", "debug", "info", "warn", "error", "critical", "off"};

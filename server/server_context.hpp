@@ -30,6 +30,9 @@ struct server_context {
     /// One scratch buffer for every read: sessions keep only the unfinished line, so an idle
     /// connection holds no read buffer at all.
     std::vector<char>& read_buffer;
+    /// Set by a receiver that a delivery left past its soft mark; the session handling the
+    /// current line reads it and pauses that sender (back-pressure, see session::deliver).
+    bool pressure = false;
 };
 
 }  // namespace chat

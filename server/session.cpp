@@ -24,6 +24,12 @@ using boost::system::error_code;
 
 namespace {
 
+// How long a sender's reading pauses when a line of its pushed a receiver past the soft mark.
+constexpr auto pressure_pause = std::chrono::milliseconds(10);
+// A receiver whose socket took nothing for this long is not reading: no back-pressure for it.
+constexpr auto not_reading = std::chrono::milliseconds(200);
+// A read under flood control is at most max-line plus this.
+constexpr std::size_t throttled_read_slack = 4096;
 // How many reads one readiness event may do before other connections get their turn.
 constexpr int reads_per_event = 4;
 // How long a closing connection may take to read its BYE and hang up.
@@ -79,9 +85,15 @@ void session::on_readable(const error_code& ec) {
         return;  // cancelled by close; nothing else can fail a wait
     }
     auto& buffer = ctx_.read_buffer;
+    // Under flood control a read is at most a line and a little more: what the bucket cannot
+    // take yet is kept in the backlog, and this keeps that backlog small (a full read would be
+    // 64 KiB per throttled connection); the kernel holds the rest, and TCP slows the sender.
+    const std::size_t read_size =
+        ctx_.config.rate > 0 ? std::min(buffer.size(), ctx_.config.max_line + throttled_read_slack)
+                             : buffer.size();
     for (int round = 0; round < reads_per_event; ++round) {
         error_code read_ec;
-        const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+        const std::size_t n = socket_.read_some(asio::buffer(buffer.data(), read_size), read_ec);
         if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
             wait_readable();
             return;
@@ -125,21 +137,30 @@ bool session::consume(std::string_view bytes) {
         throttle(wait);
         return false;
     }
+    bool pressed = false;
     const std::size_t used = framer_.feed(bytes, [&](frame_event event, std::string_view line) {
+        // Receivers this line pushes past their soft mark raise the flag (see deliver); only
+        // what happens while this line is handled counts against this sender.
+        ctx_.pressure = false;
         if (event == frame_event::too_long) {
             core_.on_line_too_long();
         } else {
             core_.on_line(line, now);
         }
+        pressed = ctx_.pressure;
+        ctx_.pressure = false;
         bucket_.try_take(now);
-        return is_open() && bucket_.wait_time(now) == clock::duration::zero();
+        return is_open() && !pressed && bucket_.wait_time(now) == clock::duration::zero();
     });
     if (!is_open()) {
         return true;  // the line closed us; the caller reads on only to see the peer hang up
     }
-    if (used < bytes.size()) {
+    if (used < bytes.size() || pressed) {
+        // Flood control or a receiver that is behind: stop reading for a while, keeping what
+        // was read but not handled. TCP pushes back on the sender meanwhile; nothing is dropped.
         throttled().backlog.append(bytes.substr(used));
-        throttle(bucket_.wait_time(clock::now()));
+        const auto wait = bucket_.wait_time(clock::now());
+        throttle(pressed ? std::max<clock::duration>(wait, pressure_pause) : wait);
         return false;
     }
     return true;
@@ -192,7 +213,9 @@ void session::deliver(const frame& f, urgency when) {
     const std::size_t eager =
         limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 2);
     if (out_.bytes() >= eager && !waiting_writable_) {
-        switch (write_queued()) {
+        const auto result = write_queued();
+        after_write();
+        switch (result) {
             case write_result::done:
                 return;
             case write_result::blocked:
@@ -209,6 +232,9 @@ void session::deliver(const frame& f, urgency when) {
         refuse_output(close_reason::slow_consumer);
         return;
     }
+    if (limit != 0 && out_.bytes() > limit / 2) {
+        on_past_soft_mark();
+    }
     if (when == urgency::soon) {
         if (!flush_scheduled_ && !soon_scheduled_ && !waiting_writable_) {
             soon_scheduled_ = true;
@@ -217,6 +243,33 @@ void session::deliver(const frame& f, urgency when) {
         return;
     }
     schedule_flush();
+}
+
+void session::on_past_soft_mark() {
+    // Past half the limit a receiver is behind, not yet lost. Ask the sender of the line being
+    // handled to pause (consume() reads the flag), so a burst slows down to what the receiver
+    // takes instead of dropping a reader that keeps up on average. Each time it falls behind a
+    // receiver may cause at most a quarter of --send-stall-timeout of such pauses: one that never
+    // catches up cannot hold a room back for long. It is dropped when it reaches the hard limit,
+    // or has stayed past the soft mark for --send-stall-timeout (check_deadlines).
+    // A receiver whose socket has taken nothing for a while is not reading at all: slowing its
+    // senders would not help it, so it only runs into the hard limit.
+    const auto now = clock::now();
+    if (stalled_since_ == clock::time_point{}) {
+        stalled_since_ = now;
+    }
+    if (pressure_caused_ < ctx_.config.send_stall_timeout / 4 &&
+        now - last_progress_ < not_reading) {
+        ctx_.pressure = true;
+        pressure_caused_ += pressure_pause;
+    }
+}
+
+void session::after_write() {
+    if (out_.bytes() <= ctx_.config.max_send_queue / 2) {
+        stalled_since_ = clock::time_point{};  // caught up: a later fall behind starts afresh
+        pressure_caused_ = clock::duration::zero();
+    }
 }
 
 void session::refuse_output(close_reason reason) {
@@ -259,6 +312,9 @@ session::write_result session::write_queued() {
             return write_result::failed;
         }
         out_.consume(static_cast<std::size_t>(written));
+        if (written > 0) {
+            last_progress_ = clock::now();  // a few ns beside a write of microseconds
+        }
         if (static_cast<std::size_t>(written) < total) {
             return write_result::blocked;
         }
@@ -272,7 +328,9 @@ void session::flush() {
     if (state_ == state::closed || waiting_writable_) {
         return;
     }
-    switch (write_queued()) {
+    const auto result = write_queued();
+    after_write();
+    switch (result) {
         case write_result::done:
             if (state_ == state::closing) {
                 on_flushed();
@@ -374,8 +432,14 @@ void session::finish() {
 
 std::optional<close_reason> session::check_deadlines(clock::time_point now) {
     switch (state_) {
-        case state::open:
+        case state::open: {
+            const auto stall = ctx_.config.send_stall_timeout;
+            if (stalled_since_ != clock::time_point{} && stall.count() > 0 &&
+                now - stalled_since_ >= stall) {
+                return close_reason::slow_consumer;
+            }
             return core_.check_deadlines(now);
+        }
         case state::closing: {
             const auto bound =
                 reason_ == close_reason::shutdown

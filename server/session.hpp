@@ -104,6 +104,10 @@ class session final : public transport,
     /// Writes until the queue is empty or the socket is full; never closes (on failure it
     /// clears the queue and records why in write_failure_).
     write_result write_queued();
+    /// A delivery left more than half of --max-send-queue unsent: back-pressure and stall clock.
+    void on_past_soft_mark();
+    /// Resets the stall clock once the queue is back under the soft mark.
+    void after_write();
     /// Drops all output and closes from a fresh handler: safe inside a broadcast.
     void refuse_output(close_reason reason);
     void schedule_flush();
@@ -120,6 +124,9 @@ class session final : public transport,
     std::unique_ptr<throttle_state> throttle_;
     connection core_;
     clock::time_point closing_started_;
+    clock::time_point stalled_since_{};  // when the queue passed the soft mark; zero: under it
+    clock::duration pressure_caused_{};  // pauses asked of senders since it fell behind
+    clock::time_point last_progress_{};  // the last write the socket took bytes of
     std::size_t registry_slot_ = 0;
     state state_ = state::open;
     close_reason reason_ = close_reason::disconnected;
