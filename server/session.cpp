@@ -212,6 +212,11 @@ void session::handle_line(frame_event event, std::string_view line) {
             send_error(protocol_error::bad_encoding,
                        "that line held a control character; it was dropped");
             return;
+        case text_fault::layout_control:
+            send_error(protocol_error::bad_encoding,
+                       "that line held a line separator or bidi override (U+2028, U+2029, "
+                       "U+202A to U+202E); it was dropped");
+            return;
     }
     if (state_ == state::handshake) {
         handle_name(line);
