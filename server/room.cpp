@@ -21,7 +21,12 @@ room::room(frame_arena& broadcasts, frame_arena& directs, std::uint64_t name_see
     : arena_(broadcasts), directs_(directs), by_key_(memory), names_(name_seed) {}
 
 bool room::has_name(std::string_view name) const {
-    return by_key_.contains(name_key(name));
+    return by_key_.contains(name_skeleton(name));
+}
+
+std::string_view room::taken_by(std::string_view name) const {
+    const auto it = by_key_.find(name_skeleton(name));
+    return it == by_key_.end() ? std::string_view{} : std::string_view{it->second->name_};
 }
 
 std::string room::generate_name() {
@@ -46,7 +51,7 @@ route_result room::join(const std::shared_ptr<participant>& p, std::string_view 
     if (check_name(chosen) != name_fault::ok) {
         return route_result::name_invalid;
     }
-    auto [it, inserted] = by_key_.try_emplace(name_key(chosen), p.get());
+    auto [it, inserted] = by_key_.try_emplace(name_skeleton(chosen), p.get());
     if (!inserted) {
         return route_result::name_taken;
     }
@@ -69,7 +74,7 @@ void room::leave(participant& p, leave_reason reason, std::string_view text, boo
     members_.pop_back();
     give_back_spare_capacity(members_);
     p.slot_ = participant::no_slot;
-    by_key_.erase(name_key(p.name_));
+    by_key_.erase(name_skeleton(p.name_));
     if (notify && !members_.empty()) {
         const frame f = text.empty()
                             ? encode_line(arena_, {"LEAVE", p.name_, to_string(reason)})
@@ -112,8 +117,9 @@ void room::act(participant& from, std::string_view text) {
 }
 
 route_result room::whisper(participant& from, std::string_view to, std::string_view text) {
-    const auto it = by_key_.find(name_key(to));
-    if (it == by_key_.end()) {
+    // Names are unique by skeleton, but a message goes only to the name typed (in any case).
+    const auto it = by_key_.find(name_skeleton(to));
+    if (it == by_key_.end() || name_key(it->second->name_) != name_key(to)) {
         return route_result::no_such_user;
     }
     it->second->deliver(encode_message(directs_, "PRIV", from.name_, text));
@@ -124,8 +130,8 @@ route_result room::rename(participant& p, std::string_view new_name) {
     if (check_name(new_name) != name_fault::ok) {
         return route_result::name_invalid;
     }
-    std::string new_key = name_key(new_name);
-    std::string old_key = name_key(p.name_);
+    std::string new_key = name_skeleton(new_name);
+    std::string old_key = name_skeleton(p.name_);
     if (new_key != old_key) {
         auto [it, inserted] = by_key_.try_emplace(std::move(new_key), &p);
         if (!inserted) {

@@ -31,7 +31,8 @@ class room {
          std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
     /// Adds `p` as `name` (checked and made unique here) and tells the others `JOIN`.
-    /// On success the name is `p->name()`. An empty `name` asks for a generated one.
+    /// On success the name is `p->name()`. An empty `name` asks for a generated one. A name is
+    /// taken while a member's name has the same `name_skeleton`: `aIice` while `alice` is in.
     route_result join(const std::shared_ptr<participant>& p, std::string_view name);
 
     /// Removes `p` and tells the others `LEAVE <name> <reason> [text]`; `notify` false skips the
@@ -44,13 +45,18 @@ class room {
     void act(participant& from, std::string_view text);
     /// `PRIV` from `from` to the member named `to` only.
     route_result whisper(participant& from, std::string_view to, std::string_view text);
-    /// Renames `p` and tells everyone, `p` included, `NICK <old> <new>`.
+    /// Renames `p` and tells everyone, `p` included, `NICK <old> <new>`. A name like another
+    /// member's is taken, as in `join`; one like `p`'s own is not.
     route_result rename(participant& p, std::string_view new_name);
     /// `USERS` with every member's name, sorted without regard to case, queued to `to`.
     void who(participant& to);
 
     std::size_t size() const { return members_.size(); }
+    /// True if a member's name is `name` or looks like it (same skeleton).
     bool has_name(std::string_view name) const;
+    /// The name of the member `name` is taken by (same skeleton), or empty if none: for the
+    /// `ERR name-taken` text.
+    std::string_view taken_by(std::string_view name) const;
     /// Messages (MSG, PRIV, ME) routed since start.
     std::uint64_t messages_routed() const { return next_id_ - 1; }
 
@@ -65,7 +71,7 @@ class room {
     frame_arena& arena_;
     frame_arena& directs_;
     std::vector<std::shared_ptr<participant>> members_;
-    std::pmr::unordered_map<std::string, participant*> by_key_;
+    std::pmr::unordered_map<std::string, participant*> by_key_;  ///< by name_skeleton
     name_generator names_;
     timestamp_formatter clock_text_;
     std::uint64_t next_id_ = 1;

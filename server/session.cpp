@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 
 #include "common/encode.hpp"
+#include "common/names.hpp"
 #include "common/text_check.hpp"
 #include "server/peer_address.hpp"
 #include "server/session_registry.hpp"
@@ -235,11 +236,12 @@ void session::handle_name(std::string_view line) {
             return;
         case route_result::name_taken:
             send_error(protocol_error::name_taken,
-                       fmt::format("the name {} is taken; send another", wanted));
+                       fmt::format("{}; send another",
+                                   name_taken_text(wanted, ctx_.lobby.taken_by(wanted))));
             return;
         default:
             send_error(protocol_error::name_invalid,
-                       "a name is 1 to 32 of A-Z a-z 0-9 _ - . and not 'server'; send another");
+                       fmt::format("{}; send another", explain(check_name(wanted))));
             return;
     }
 }
@@ -276,11 +278,10 @@ void session::handle_command(std::string_view line) {
                     return;
                 case route_result::name_taken:
                     send_error(protocol_error::name_taken,
-                               fmt::format("the name {} is taken", cmd.target));
+                               name_taken_text(cmd.target, lobby.taken_by(cmd.target)));
                     return;
                 default:
-                    send_error(protocol_error::name_invalid,
-                               "a name is 1 to 32 of A-Z a-z 0-9 _ - . and not 'server'");
+                    send_error(protocol_error::name_invalid, explain(check_name(cmd.target)));
                     return;
             }
         }

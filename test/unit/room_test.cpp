@@ -257,3 +257,34 @@ TEST_CASE("each broadcast starts one member further on, and nobody misses a mess
         CHECK(std::count(firsts.begin(), firsts.end(), member.get()) >= 1);
     }
 }
+
+TEST_CASE("a look-alike of a member's name is taken, and says by whom", "[room][names]") {
+    fixture f;
+    auto alice = f.add("alice");
+    auto bob = f.add("bob");
+    auto eve = std::make_shared<fake_participant>();
+    for (const char* look_alike : {"aIice", "al1ce", "AL1CE", "alice"}) {
+        INFO(look_alike);
+        CHECK(f.lobby.join(eve, look_alike) == chat::route_result::name_taken);
+        CHECK(f.lobby.taken_by(look_alike) == "alice");
+    }
+    CHECK(f.lobby.join(eve, "-rf") == chat::route_result::name_invalid);
+    CHECK(f.lobby.join(eve, "..") == chat::route_result::name_invalid);
+    CHECK(f.lobby.taken_by("carol").empty());
+    CHECK(f.lobby.has_name("b0b"));
+
+    // Renames too; but one's own look-alike is one's own.
+    CHECK(f.lobby.rename(*bob, "aIice") == chat::route_result::name_taken);
+    CHECK(f.lobby.rename(*alice, "aIice") == chat::route_result::ok);
+    CHECK(alice->name() == "aIice");
+    CHECK(f.lobby.taken_by("alice") == "aIice");
+
+    // A private message still needs the name itself, in any case.
+    CHECK(f.lobby.whisper(*bob, "al1ce", "psst") == chat::route_result::no_such_user);
+    CHECK(f.lobby.whisper(*bob, "AIICE", "psst") == chat::route_result::ok);
+
+    // Once she is gone the look-alike is free.
+    f.lobby.leave(*alice, chat::leave_reason::quit, "");
+    CHECK(f.lobby.taken_by("alice").empty());
+    CHECK(f.lobby.join(eve, "al1ce") == chat::route_result::ok);
+}
