@@ -58,12 +58,13 @@ void connection::on_line(std::string_view line, clock::time_point now) {
 void connection::handle_name(std::string_view line) {
     const std::string_view wanted = trim(line, " \t");
     std::string chosen = wanted.empty() ? hub_.names.generate() : std::string(wanted);
-    if (check_name(chosen) != name_fault::ok) {
-        send_error(protocol_error::name_invalid, reply_text::name_invalid(true));
+    if (const auto fault = check_name(chosen); fault != name_fault::ok) {
+        send_error(protocol_error::name_invalid, reply_text::name_invalid(fault, true));
         return;
     }
     if (!hub_.names.claim(chosen, *this)) {
-        send_error(protocol_error::name_taken, reply_text::name_taken(wanted, true));
+        send_error(protocol_error::name_taken,
+                   reply_text::name_taken(wanted, holder_of(wanted), true));
         return;
     }
     name_ = std::move(chosen);
@@ -73,6 +74,11 @@ void connection::handle_name(std::string_view line) {
     if (!hub_.config.default_room.empty()) {
         join(hub_.config.default_room);
     }
+}
+
+std::string_view connection::holder_of(std::string_view name) const {
+    const connection* holder = hub_.names.look_alike(name);
+    return holder == nullptr ? std::string_view{} : std::string_view{holder->name_};
 }
 
 void connection::handle_command(std::string_view line) {
@@ -181,8 +187,7 @@ void connection::join(std::string_view room_name) {
     if (existing != nullptr && membership_of(*existing) < rooms_.size()) {
         // Already in: /join only makes it current again, and says so. Nobody else is told.
         current_ = existing;
-        reply(encode_joined(hub_.directs, existing->name(), existing->size(),
-                            reply_text::joined(existing->name())));
+        confirm_join(*existing);
         return;
     }
     if (rooms_.size() >= hub_.config.max_rooms) {
@@ -195,11 +200,15 @@ void connection::join(std::string_view room_name) {
     // after: both are queued here, in this order, on one thread.
     r.add(*this);
     current_ = &r;
+    confirm_join(r);
+    r.broadcast(encode_join(hub_.broadcasts, r.name(), name_), this, urgency::soon);
+}
+
+void connection::confirm_join(const room& r) {
     reply(encode_joined(hub_.directs, r.name(), r.size(), reply_text::joined(r.name())));
     if (const auto& t = r.topic()) {
         reply(encode_topic(hub_.directs, r.name(), t->setter, t->time, t->text));
     }
-    r.broadcast(encode_join(hub_.broadcasts, r.name(), name_), this, urgency::soon);
 }
 
 void connection::part(std::string_view room_name, std::string_view reason) {
@@ -248,15 +257,16 @@ void connection::send_private(std::string_view to, std::string_view text) {
 }
 
 void connection::rename(std::string_view new_name) {
-    if (check_name(new_name) != name_fault::ok) {
-        send_error(protocol_error::name_invalid, reply_text::name_invalid(false));
+    if (const auto fault = check_name(new_name); fault != name_fault::ok) {
+        send_error(protocol_error::name_invalid, reply_text::name_invalid(fault, false));
         return;
     }
     if (new_name == name_) {
         return;  // nothing changes, nobody needs telling
     }
     if (!hub_.names.rename(name_, new_name, *this)) {
-        send_error(protocol_error::name_taken, reply_text::name_taken(new_name, false));
+        send_error(protocol_error::name_taken,
+                   reply_text::name_taken(new_name, holder_of(new_name), false));
         return;
     }
     spdlog::info("{} renamed {} -> {}", transport_.describe_peer(), name_, new_name);
@@ -295,11 +305,18 @@ void connection::who(std::string_view room_name) {
 }
 
 void connection::list_rooms() {
+    std::vector<const room*> rooms;
+    rooms.reserve(hub_.rooms.size());
+    hub_.rooms.for_each([&](const room& r) { rooms.push_back(&r); });
+    // By name alone: sorting the "name:count" text would put "#a:1" after "#a0:1".
+    std::sort(rooms.begin(), rooms.end(), [](const room* a, const room* b) {
+        return less_ignoring_case(a->name(), b->name());
+    });
     std::vector<std::string> entries;
-    entries.reserve(hub_.rooms.size());
-    hub_.rooms.for_each(
-        [&](const room& r) { entries.push_back(r.name() + ':' + std::to_string(r.size())); });
-    std::sort(entries.begin(), entries.end(), less_ignoring_case);
+    entries.reserve(rooms.size());
+    for (const room* r : rooms) {
+        entries.push_back(r->name() + ':' + std::to_string(r->size()));
+    }
     const std::vector<std::string_view> views(entries.begin(), entries.end());
     reply(encode_rooms(hub_.directs, views));
 }

@@ -89,6 +89,8 @@ class connection {
     void handle_command(std::string_view line);
     void reply(const frame& f) { transport_.deliver(f, urgency::now); }
     void send_error(protocol_error code, std::string_view text);
+    /// The name of whoever holds `name` or a look-alike of it; empty when nobody does.
+    std::string_view holder_of(std::string_view name) const;
 
     /// The room a command names (`name`), or the current one when `name` is empty; answers ERR
     /// and returns null when it is not a valid room this connection is in.
@@ -96,6 +98,8 @@ class connection {
     /// Where `r` is in rooms_, or rooms_.size().
     std::size_t membership_of(const room& r) const;
     void join(std::string_view room_name);
+    /// `JOINED`, and `TOPIC` when the room has one.
+    void confirm_join(const room& r);
     void part(std::string_view room_name, std::string_view reason);
     void leave_room(std::size_t membership_index, leave_reason reason, std::string_view text,
                     bool notify);

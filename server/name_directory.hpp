@@ -13,7 +13,8 @@ namespace chat {
 class connection;
 
 /// Every registered name on the server, so that names are unique server-wide whatever rooms
-/// their owners are in, and `@name` reaches a user in any room or in none.
+/// their owners are in, and `@name` reaches a user in any room or in none. Names are kept apart
+/// by their look-alike skeleton (`name_skeleton`): `aIice` cannot join next to `alice`.
 class name_directory {
   public:
     /// The index is allocated from `memory`; `seed` seeds generated names.
@@ -21,14 +22,18 @@ class name_directory {
                             std::pmr::memory_resource* memory = std::pmr::get_default_resource())
         : by_key_(memory), generator_(seed) {}
 
-    /// Who has `name` (compared without regard to case), or null.
+    /// Who has `name` itself (compared without regard to case), or null: a private message goes
+    /// only to the name typed, never to a look-alike of it.
     connection* find(std::string_view name) const;
 
-    /// Gives `name` to `owner`; false when someone has it.
+    /// Who holds a name that looks like `name` (the same skeleton), or null.
+    connection* look_alike(std::string_view name) const;
+
+    /// Gives `name` to `owner`; false when someone has it or a look-alike.
     bool claim(std::string_view name, connection& owner);
 
     /// Moves `owner` from `old_name` to `new_name`; false (and nothing changes) when someone else
-    /// has `new_name`. A change of case only is always allowed.
+    /// has `new_name` or a look-alike. One's own look-alikes are always allowed.
     bool rename(std::string_view old_name, std::string_view new_name, connection& owner);
 
     /// Frees `name`. Idempotent.

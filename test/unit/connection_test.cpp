@@ -337,6 +337,11 @@ TEST_CASE("topics are set by members, shown to all, and sent on join", "[connect
     bob.send("/join #a");
     CHECK(masked(bob.take()) ==
           lines{"JOINED #a 2 you are now talking in #a", "TOPIC #a alice T all about a"});
+    bob.send("/join #lobby");
+    bob.send("/join #a");  // switching back shows the topic again
+    CHECK(masked(bob.take()) == lines{"JOINED #lobby 2 you are now talking in #lobby",
+                                      "JOINED #a 2 you are now talking in #a",
+                                      "TOPIC #a alice T all about a"});
     bob.send("/topic nope");
     CHECK(bob.take() == lines{"ERR usage usage: /topic [#ROOM [TEXT]]"});
     bob.send("/topic #nowhere");
@@ -362,6 +367,12 @@ TEST_CASE("who and rooms list names and counts without regard to case", "[connec
     CHECK(bob.take() == lines{"ERR usage usage: /who [#ROOM]"});
     bob.send("/rooms");
     CHECK(bob.take() == lines{"ROOMS #alpha:1 #lobby:3 #Zeta:1"});
+    for (const auto* name : {"#a0", "#a-b", "#a", "#ab"}) {
+        carol.send(std::string("/join ") + name);
+    }
+    carol.take();
+    bob.send("/rooms");  // by name: "#a" before "#a-b", though ':' sorts after '-'
+    CHECK(bob.take() == lines{"ROOMS #a:1 #a-b:1 #a0:1 #ab:1 #alpha:1 #lobby:3 #Zeta:1"});
 }
 
 TEST_CASE("a rename is announced once to everyone sharing a room, and to the user",
