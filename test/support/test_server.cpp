@@ -81,8 +81,14 @@ std::string server_binary() {
 
 test_server::test_server(std::vector<std::string> args) : log_path_(temp_path("server-log")) {
     bool has_port = false;
-    for (const auto& a : args) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
         has_port = has_port || a == "--port" || a.rfind("--port=", 0) == 0;
+        if (a == "--default-room" && i + 1 < args.size()) {
+            default_room_ = args[i + 1];
+        } else if (a.rfind("--default-room=", 0) == 0) {
+            default_room_ = a.substr(15);
+        }
     }
     if (!has_port) {
         args.insert(args.begin(), {"--port", "0"});
