@@ -139,7 +139,7 @@ TEST_CASE("hardening: PING at half the idle time; /pong keeps a member, silence 
     CHECK(*silent_gone < 2.0);
     CHECK(silent.all().back() == "BYE idle for too long");
     CHECK(observer.next_notice("LEAVE ", 0ms) ==
-          std::optional<std::string>("LEAVE silent timeout"));
+          std::optional<std::string>("LEAVE #lobby silent timeout"));
     CHECK(observer.next_notice("LEAVE ", 0ms) == std::nullopt);  // nobody else left
 
     // The ponger answered PINGs only, and is still here well past three idle timeouts.
