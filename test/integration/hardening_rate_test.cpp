@@ -160,7 +160,7 @@ TEST_CASE("hardening: a flooder is slowed to its rate, loses nothing, and others
     CHECK(observer.next_notice("LEAVE", 0ms) == std::nullopt);
 }
 
-TEST_CASE("hardening: a reader that never reads is dropped; the room loses nothing",
+TEST_CASE("hardening: a reader that never reads is dropped, and the room loses nothing",
           "[hardening][slow-consumer][memory]") {
     scoped_env asan("ASAN_OPTIONS", with_small_quarantine());
     test_server server({"--max-send-queue", "65536", "--rate", "0"});

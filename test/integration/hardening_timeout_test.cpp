@@ -93,7 +93,7 @@ TEST_CASE("hardening: no name in time gets BYE and is closed, a slowloris too",
     }
 }
 
-TEST_CASE("hardening: PING at half the idle time; /pong keeps a member, silence drops it",
+TEST_CASE("hardening: PING at half the idle time, /pong keeps a member, silence drops it",
           "[hardening][timeout]") {
     test_server server({"--idle-timeout", "1"});
     line_client ponger_c(server.port());
