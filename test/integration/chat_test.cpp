@@ -13,7 +13,9 @@ TEST_CASE("HELLO states the protocol and limits", "[chat]") {
     line_client c(server.port());
     const auto hello = c.read_line();
     REQUIRE(hello);
-    CHECK(std::regex_match(*hello, std::regex(R"(HELLO chat/1 \S*max-line=1000\S* .+)")));
+    CHECK(std::regex_match(*hello, std::regex(R"(HELLO chat/2 \S*max-line=1000\S* .+)")));
+    CHECK(hello->find("max-rooms=50") != std::string::npos);
+    CHECK(hello->find("max-room-name=33") != std::string::npos);
 }
 
 TEST_CASE("registration, generated and refused names", "[chat]") {
@@ -39,11 +41,14 @@ TEST_CASE("registration, generated and refused names", "[chat]") {
     CHECK(c.read_line()->rfind("ERR name-invalid ", 0) == 0);
     c.send_line(std::string(33, 'x'));
     CHECK(c.read_line()->rfind("ERR name-invalid ", 0) == 0);
-    // The connection stays, and the next good name is taken.
+    // The connection stays, and the next good name is taken; the default room follows.
     c.send_line("carol");
     const auto welcome = c.read_line();
     REQUIRE(welcome);
     CHECK(welcome->rfind("WELCOME carol ", 0) == 0);
+    const auto joined = c.read_line();
+    REQUIRE(joined);
+    CHECK(joined->rfind("JOINED #lobby 3 ", 0) == 0);
 }
 
 TEST_CASE("broadcast reaches every other member and not the sender", "[chat]") {
@@ -55,19 +60,25 @@ TEST_CASE("broadcast reaches every other member and not the sender", "[chat]") {
     b.register_as("b");
     c.register_as("c");
     a.send_line("hello room");
+    const std::regex relayed(
+        R"(MSG #lobby (\d+) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) a hello room)");
+    std::string id_and_time;
     for (auto* peer : {&b, &c}) {
         const auto msg = peer->read_until("MSG ");
         REQUIRE(msg);
-        CHECK(std::regex_match(
-            *msg, std::regex(R"(MSG \d+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z a hello room)")));
+        std::smatch m;
+        REQUIRE(std::regex_match(*msg, m, relayed));
+        const std::string seen = m[1].str() + " " + m[2].str();
+        CHECK((id_and_time.empty() || seen == id_and_time));
+        id_and_time = seen;
     }
-    // The sender gets nothing of its own; a /ping proves its stream is in order and idle.
+    // The sender gets no copy, only SENT with the id and time the others saw; a /ping proves
+    // its stream is in order and idle.
+    CHECK(a.read_until("SENT ") == "SENT " + id_and_time);
     a.send_line("/ping marker");
-    const auto next = a.read_until("PONG");
-    REQUIRE(next);
-    CHECK(*next == "PONG marker");
+    CHECK(a.read_line() == std::optional<std::string>("PONG marker"));
     for (const auto& skipped : a.skipped()) {
-        CHECK(skipped.rfind("MSG ", 0) != 0);
+        CHECK(skipped.rfind("JOIN #lobby ", 0) == 0);  // b's and c's, nothing else
     }
 }
 
@@ -81,12 +92,19 @@ TEST_CASE("private messages reach only their target", "[chat]") {
     c.register_as("carol");
     a.send_line("@BOB psst bob");
     a.send_line("/msg bob second secret");
-    const auto first = b.read_until("PRIV ");
-    REQUIRE(first);
-    CHECK(std::regex_match(*first, std::regex(R"(PRIV \d+ \S+ alice psst bob)")));
-    const auto second = b.read_until("PRIV ");
-    REQUIRE(second);
-    CHECK(std::regex_match(*second, std::regex(R"(PRIV \d+ \S+ alice second secret)")));
+    // The sender is told each was accepted with the id and time the target saw, and is shown
+    // neither.
+    for (const char* text : {"psst bob", "second secret"}) {
+        const auto priv = b.read_until("PRIV ");
+        REQUIRE(priv);
+        std::smatch m;
+        REQUIRE(std::regex_match(*priv, m, std::regex(R"(PRIV (\d+ \S+) alice (.*))")));
+        CHECK(m[2] == text);
+        CHECK(a.read_until("SENT ") == "SENT " + m[1].str());
+    }
+    for (const auto& line : a.skipped()) {
+        CHECK(line.rfind("PRIV", 0) != 0);
+    }
     c.send_line("/ping c");
     REQUIRE(c.read_until("PONG c"));
     for (const auto& line : c.skipped()) {
@@ -104,7 +122,7 @@ TEST_CASE("join, nick and leave notices reach everybody else", "[chat]") {
     a.register_as("alice");
     line_client b(server.port());
     b.register_as("bob");
-    CHECK(a.read_until("JOIN ") == std::optional<std::string>("JOIN bob"));
+    CHECK(a.read_until("JOIN ") == std::optional<std::string>("JOIN #lobby bob"));
 
     b.send_line("/nick robert");
     CHECK(a.read_until("NICK ") == std::optional<std::string>("NICK bob robert"));
@@ -117,13 +135,14 @@ TEST_CASE("join, nick and leave notices reach everybody else", "[chat]") {
     b.send_line("/quit off to lunch");
     CHECK(b.read_until("BYE ").has_value());
     CHECK(b.closed_within(3s));
-    CHECK(a.read_until("LEAVE ") == std::optional<std::string>("LEAVE robert quit off to lunch"));
+    CHECK(a.read_until("LEAVE ") ==
+          std::optional<std::string>("LEAVE #lobby robert quit off to lunch"));
 
     line_client c(server.port());
     c.register_as("carol");
-    REQUIRE(a.read_until("JOIN carol"));
+    REQUIRE(a.read_until("JOIN #lobby carol"));
     c.close();
-    CHECK(a.read_until("LEAVE ") == std::optional<std::string>("LEAVE carol disconnected"));
+    CHECK(a.read_until("LEAVE ") == std::optional<std::string>("LEAVE #lobby carol disconnected"));
 }
 
 TEST_CASE("each command answers", "[chat]") {
@@ -134,12 +153,13 @@ TEST_CASE("each command answers", "[chat]") {
     b.register_as("Bob");
 
     a.send_line("/who");
-    CHECK(a.read_until("USERS ") == std::optional<std::string>("USERS alice Bob"));
+    CHECK(a.read_until("USERS ") == std::optional<std::string>("USERS #lobby alice Bob"));
 
     a.send_line("/me waves");
     const auto me = b.read_until("ME ");
     REQUIRE(me);
-    CHECK(std::regex_match(*me, std::regex(R"(ME \d+ \S+ alice waves)")));
+    CHECK(std::regex_match(*me, std::regex(R"(ME #lobby \d+ \S+ alice waves)")));
+    CHECK(a.read_line().value_or("").rfind("SENT ", 0) == 0);
 
     a.send_line("/ping 123");
     CHECK(a.read_until("PONG") == std::optional<std::string>("PONG 123"));
@@ -209,7 +229,7 @@ TEST_CASE("a look-alike of a name in use is refused until its holder leaves", "[
     alice.register_as("alice");
     line_client bob(server.port());
     bob.register_as("bob");
-    REQUIRE(alice.read_until("JOIN bob"));
+    REQUIRE(alice.read_until("JOIN #lobby bob"));
 
     line_client eve(server.port());
     REQUIRE(eve.read_until("HELLO "));
@@ -245,8 +265,8 @@ TEST_CASE("a look-alike of a name in use is refused until its holder leaves", "[
           std::optional<std::string>("ERR name-taken the name aIice is too similar to alice"));
 
     alice.send_line("/quit");
-    REQUIRE(bob.read_until("LEAVE alice"));
+    REQUIRE(bob.read_until("LEAVE #lobby alice"));
     eve.send_line("aIice");
     CHECK(eve.read_until("WELCOME ")->rfind("WELCOME aIice ", 0) == 0);
-    CHECK(bob.read_until("JOIN ") == std::optional<std::string>("JOIN aIice"));
+    CHECK(bob.read_until("JOIN ") == std::optional<std::string>("JOIN #lobby aIice"));
 }

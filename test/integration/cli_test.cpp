@@ -24,16 +24,22 @@ TEST_CASE("--help and --version print to stdout and exit 0", "[cli]") {
     CHECK(help.exit_code == 0);
     CHECK(help.out.find("--max-line") != std::string::npos);
     CHECK(help.out.find("--config") != std::string::npos);
+    CHECK(help.out.find("--default-room") != std::string::npos);
+    CHECK(help.out.find("--max-rooms") != std::string::npos);
     CHECK(help.err.empty());
     const auto version = run_command(server_binary(), {"--version"});
     CHECK(version.exit_code == 0);
     CHECK(version.out.rfind("chat-server ", 0) == 0);
+    CHECK(version.out.find("chat/2") != std::string::npos);
 }
 
 TEST_CASE("a bad flag or value is one line on stderr and exit 2", "[cli]") {
     for (const auto& args :
          {std::vector<std::string>{"--no-such-flag"}, std::vector<std::string>{"--port", "99999"},
-          std::vector<std::string>{"--max-clients", "lots"}}) {
+          std::vector<std::string>{"--max-clients", "lots"},
+          std::vector<std::string>{"--default-room", "#"},
+          std::vector<std::string>{"--default-room", "#no spaces"},
+          std::vector<std::string>{"--max-rooms", "0"}}) {
         const auto r = run_command(server_binary(), args);
         INFO(args[0] << ": " << r.err);
         CHECK(r.exit_code == 2);

@@ -1,6 +1,7 @@
 #include <poll.h>
 
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,7 @@ TEST_CASE("200 clients each receive every message of a burst once and in order",
         clients.back().register_as("c" + std::to_string(i));
     }
     // The last JOIN reaching the first client means everyone is in the room.
-    REQUIRE(clients[0].read_until("JOIN c" + std::to_string(client_count - 1), 10s));
+    REQUIRE(clients[0].read_until("JOIN #lobby c" + std::to_string(client_count - 1), 10s));
 
     for (int s = 0; s < senders; ++s) {
         std::string burst;
@@ -36,18 +37,32 @@ TEST_CASE("200 clients each receive every message of a burst once and in order",
     for (int i = 0; i < client_count; ++i) {
         auto& c = clients[static_cast<std::size_t>(i)];
         const int expected = i < senders ? (senders - 1) * per_sender : senders * per_sender;
+        // A sender is told of each of its own lines by a SENT, in place of a copy.
+        const int expected_sent = i < senders ? per_sender : 0;
         std::map<std::string, int> next;  // per sender: the next sequence number wanted
         int received = 0;
-        while (received < expected) {
-            const auto line = c.read_until("MSG ", 10s);
-            INFO("client " << i << " after " << received << " messages");
+        int sent = 0;
+        while (received < expected || sent < expected_sent) {
+            const auto line = c.read_line(10s);
+            INFO("client " << i << " after " << received << " messages and " << sent << " SENT");
             REQUIRE(line);
-            // MSG <id> <time> <from> m <sender> <seq>
+            INFO(*line);
+            if (line->rfind("SENT ", 0) == 0) {
+                REQUIRE(sent < expected_sent);
+                ++sent;
+                continue;
+            }
+            if (line->rfind("JOIN #lobby ", 0) == 0) {
+                continue;  // those who registered after this client
+            }
+            // MSG #lobby <id> <time> <from> m <sender> <seq>
             std::istringstream in(*line);
-            std::string tag, id, time, from, m;
+            std::string tag, room, id, time, from, m;
             int sender = -1;
             int seq = -1;
-            in >> tag >> id >> time >> from >> m >> sender >> seq;
+            in >> tag >> room >> id >> time >> from >> m >> sender >> seq;
+            REQUIRE(tag == "MSG");
+            REQUIRE(room == "#lobby");
             REQUIRE(from == "c" + std::to_string(sender));
             REQUIRE(sender != i);
             REQUIRE(seq == next[from]);

@@ -21,6 +21,7 @@ TEST_CASE("a line split across several TCP writes arrives whole", "[framing]") {
     }
     const auto msg = b.read_until("MSG ");
     REQUIRE(msg);
+    CHECK(msg->rfind("MSG #lobby ", 0) == 0);
     CHECK(msg->ends_with(" alice hello world"));
 }
 
@@ -35,7 +36,14 @@ TEST_CASE("several lines in one write are all handled, in order", "[framing]") {
     for (const char* expected : {" alice one", " alice two", " alice three"}) {
         const auto msg = b.read_until("MSG ");
         REQUIRE(msg);
-        CHECK(msg->find(expected) != std::string::npos);
+        CHECK(msg->rfind("MSG #lobby ", 0) == 0);
+        CHECK(msg->ends_with(expected));
+    }
+    // The sender's own stream: registered, put in the default room, then one SENT per line.
+    CHECK(a.read_until("WELCOME alice "));
+    CHECK(a.read_line().value_or("").rfind("JOINED #lobby 2 ", 0) == 0);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(a.read_line().value_or("").rfind("SENT ", 0) == 0);
     }
 }
 
@@ -65,7 +73,7 @@ TEST_CASE("a client vanishing mid-line never has that line delivered", "[framing
     a.close();
     const auto leave = b.read_until("LEAVE ");
     REQUIRE(leave);
-    CHECK(*leave == "LEAVE alice disconnected");
+    CHECK(*leave == "LEAVE #lobby alice disconnected");
     for (const auto& line : b.skipped()) {
         CHECK(line.find("unfinished") == std::string::npos);
     }
@@ -79,7 +87,7 @@ TEST_CASE("a reset connection leaves like a closed one", "[framing]") {
     a.register_as("alice");
     b.register_as("bob");
     a.close(/*reset=*/true);
-    CHECK(b.read_until("LEAVE ") == std::optional<std::string>("LEAVE alice disconnected"));
+    CHECK(b.read_until("LEAVE ") == std::optional<std::string>("LEAVE #lobby alice disconnected"));
 }
 
 TEST_CASE("a client that quits and half-closes at once still gets its BYE", "[framing]") {
@@ -89,6 +97,7 @@ TEST_CASE("a client that quits and half-closes at once still gets its BYE", "[fr
         a.register_as("quitter" + std::to_string(attempt));
         a.send_raw("last words\n/ping p\n/quit\n");
         a.shutdown_send();
+        CHECK(a.read_line().value_or("").rfind("SENT ", 0) == 0);  // alone in the room
         CHECK(a.read_until("PONG p") == std::optional<std::string>("PONG p"));
         CHECK(a.read_until("BYE ") == std::optional<std::string>("BYE goodbye"));
         CHECK(a.closed_within(3s));
@@ -104,7 +113,8 @@ TEST_CASE("a script that ends its input still reads the replies to its last line
     script.send_raw("bot\n/who\n");
     script.shutdown_send();
     CHECK(script.read_until("WELCOME ").has_value());
-    CHECK(script.read_until("USERS ") == std::optional<std::string>("USERS bot watcher"));
+    CHECK(script.read_until("USERS ") == std::optional<std::string>("USERS #lobby bot watcher"));
     CHECK(script.closed_within(3s));
-    CHECK(watcher.read_until("LEAVE ") == std::optional<std::string>("LEAVE bot disconnected"));
+    CHECK(watcher.read_until("LEAVE ") ==
+          std::optional<std::string>("LEAVE #lobby bot disconnected"));
 }

@@ -131,18 +131,19 @@ TEST_CASE("hardening: thousands of short-lived connections leave no session or f
     };
     for (const auto& line : observer.all()) {
         INFO(line);
-        if (starts_with(line, "JOIN c")) {
-            auto& p = churners[line.substr(5)];
+        if (starts_with(line, "JOIN #lobby c")) {
+            auto& p = churners[line.substr(12)];
             order_fault(p != phase::unseen, line);
             p = phase::joined;
             ++joins;
-        } else if (starts_with(line, "LEAVE c")) {
-            const std::string rest = line.substr(6);
+        } else if (starts_with(line, "LEAVE #lobby c")) {
+            const std::string rest = line.substr(13);
             auto& p = churners[rest.substr(0, rest.find(' '))];
             order_fault(p != phase::joined, line);
             p = phase::left;
             ++leaves;
         } else if (const auto r = parse_relayed(line); r && r->from != "steady") {
+            CHECK(r->room == "#lobby");
             CHECK(r->text == "churn " + r->from.substr(1));
             order_fault(churners[r->from] != phase::joined, line);
         }

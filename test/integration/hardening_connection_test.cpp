@@ -126,7 +126,7 @@ TEST_CASE("hardening: --max-clients refuses newcomers and leaves members alone",
     a.send_line("/quit");
     REQUIRE(a.read_until("BYE ", 3s));
     a.close();
-    CHECK(b.next_notice("LEAVE a", 3s));
+    CHECK(b.next_notice("LEAVE ", 3s) == std::optional<std::string>("LEAVE #lobby a quit"));
     CHECK(await_connections(b, 2, 5s) == 2);
     line_client later(server.port());
     CHECK(later.register_as("later") == "later");
@@ -227,7 +227,7 @@ TEST_CASE("hardening: out of file descriptors, the server serves its members and
     }
     check_room_flows(a, "a", b, "recovered", 10);
     for (std::size_t i = 0; i < waiting.size(); ++i) {
-        CHECK(b.next_notice(numbered("JOIN w", i), 3s));
+        CHECK(b.next_notice(numbered("JOIN #lobby w", i), 3s));
     }
     b.drain(100ms);
     CHECK(b.senders_pending().empty());
@@ -250,7 +250,7 @@ TEST_CASE("hardening: resets and half-closes end sessions cleanly and lose nothi
         const int small = 4096;
         ::setsockopt(victim.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
         victim.register_as("victim");
-        REQUIRE(observer.next_notice("JOIN victim", 3s));
+        REQUIRE(observer.next_notice("JOIN #lobby victim", 3s));
         const std::string pad(1000, 'q');
         for (int i = 0; i < 40; ++i) {
             talker.send_line(numbered("big ", i) + " " + pad);
@@ -262,7 +262,7 @@ TEST_CASE("hardening: resets and half-closes end sessions cleanly and lose nothi
         }
         victim.close(/*reset=*/true);
         CHECK(observer.next_notice("LEAVE ", 3s) ==
-              std::optional<std::string>("LEAVE victim disconnected"));
+              std::optional<std::string>("LEAVE #lobby victim disconnected"));
     }
     SECTION("a reset in the middle of a line and of a handshake") {
         line_client midline(server.port());
@@ -276,7 +276,7 @@ TEST_CASE("hardening: resets and half-closes end sessions cleanly and lose nothi
         midline.close(/*reset=*/true);
         handshake.close(/*reset=*/true);
         CHECK(observer.next_notice("LEAVE ", 3s) ==
-              std::optional<std::string>("LEAVE midline disconnected"));
+              std::optional<std::string>("LEAVE #lobby midline disconnected"));
     }
     SECTION("a half-close after a line: the line is delivered, then the member leaves") {
         line_client closer(server.port());
@@ -285,7 +285,7 @@ TEST_CASE("hardening: resets and half-closes end sessions cleanly and lose nothi
         ::shutdown(closer.fd(), SHUT_WR);
         CHECK(observer.next_msg("closer", 3s) == std::optional<std::string>("last words"));
         CHECK(observer.next_notice("LEAVE ", 3s) ==
-              std::optional<std::string>("LEAVE closer disconnected"));
+              std::optional<std::string>("LEAVE #lobby closer disconnected"));
         CHECK(closer.closed_within(3s));
     }
     SECTION("a half-close behind a throttled burst: every line first, then the leave") {
@@ -304,7 +304,7 @@ TEST_CASE("hardening: resets and half-closes end sessions cleanly and lose nothi
         // 41 lines at 100/s after a burst of 5 cannot all be handled in under 0.35 s.
         CHECK(steady_clock::now() - start >= 340ms);
         CHECK(observer.next_notice("LEAVE ", 3s) ==
-              std::optional<std::string>("LEAVE burster disconnected"));
+              std::optional<std::string>("LEAVE #lobby burster disconnected"));
         CHECK(closer.closed_within(3s));
     }
     // Whatever happened, the room carries on, and no fragment was ever relayed.

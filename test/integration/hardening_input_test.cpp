@@ -220,7 +220,7 @@ TEST_CASE("hardening: bad encodings and control characters are refused, never re
     }
     observer.drain(200ms);
     CHECK(observer.senders_pending().empty());
-    CHECK(observer.next_notice("JOIN newcomer", 1s));
+    CHECK(observer.next_notice("JOIN #lobby newcomer", 1s));
     for (const auto& line : observer.all()) {
         INFO(line);
         CHECK(terminal_safe(line));
@@ -243,22 +243,24 @@ TEST_CASE("hardening: no line can pass for another member's or the server's",
     observer_c.register_as("observer");
     inbox observer(observer_c);
 
-    const std::string fake = "MSG 1 2024-01-01T00:00:00.000Z alice fake";
+    const std::string fake = "MSG #lobby 1 2024-01-01T00:00:00.000Z alice fake";
     // A CR not at the end of a line would let a terminal overprint the line's start.
-    for (const std::string& line : std::vector<std::string>{
-             "hi\r" + fake, "hi\r\r", "/me waves\rJOIN eve", "@observer hi\rPRIV 1 x alice hi",
-             "/msg observer x\r" + fake, "\r" + fake}) {
+    for (const std::string& line :
+         std::vector<std::string>{"hi\r" + fake, "hi\r\r", "/me waves\rJOIN #lobby eve",
+                                  "@observer hi\rPRIV 1 x alice hi", "/msg observer x\r" + fake,
+                                  "\r" + fake, "#lobby hi\r" + fake}) {
         INFO(line);
         REQUIRE(mallory_c.send_raw(line + "\n"));
         CHECK(starts_with(next_error(mallory_c), "ERR bad-encoding "));
     }
     // A newline splits the text into two lines, both plainly mallory's.
     REQUIRE(mallory_c.send_raw("hi\n" + fake + "\n"));
-    REQUIRE(mallory_c.send_raw("hey\r\nLEAVE alice quit\r\n"));
+    REQUIRE(mallory_c.send_raw("hey\r\nLEAVE #lobby alice quit\r\n"));
     CHECK(observer.next_msg("mallory", 3s) == std::optional<std::string>("hi"));
     CHECK(observer.next_msg("mallory", 3s) == fake);
     CHECK(observer.next_msg("mallory", 3s) == std::optional<std::string>("hey"));
-    CHECK(observer.next_msg("mallory", 3s) == std::optional<std::string>("LEAVE alice quit"));
+    CHECK(observer.next_msg("mallory", 3s) ==
+          std::optional<std::string>("LEAVE #lobby alice quit"));
 
     // Names are one per person without regard to case, and nobody is the server.
     for (const char* taken : {"/nick alice", "/nick ALICE", "/nick Alice"}) {
@@ -306,7 +308,7 @@ TEST_CASE("hardening: no line can pass for another member's or the server's",
             CHECK(r->from == "mallory");  // alice never spoke
         } else {
             // Anything else is one of the server's own notices, about someone who did that.
-            CHECK((line == "JOIN eve" || starts_with(line, "PING ")));
+            CHECK((line == "JOIN #lobby eve" || starts_with(line, "PING ")));
         }
     }
 }

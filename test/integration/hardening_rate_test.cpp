@@ -146,18 +146,21 @@ TEST_CASE("hardening: a flooder is slowed to its rate, loses nothing, and others
     CHECK(last_flood_at >= minimum - 0.05);
     CHECK(last_flood_at < minimum * 2);
 
-    // The flooder was slowed, not punished.
+    // The flooder was slowed, not punished: every line was accepted, none refused.
     flooder_c.send_line("/ping still-here");
     const auto pong = flooder_c.read_until("PONG ", 3s);
     REQUIRE(pong);
     CHECK(*pong == "PONG still-here");
+    int accepted = 0;
     for (const auto& line : flooder_c.skipped()) {
         CHECK(line.rfind("ERR ", 0) != 0);
+        accepted += line.rfind("SENT ", 0) == 0 ? 1 : 0;
     }
+    CHECK(accepted == flood_lines);
     CHECK(observer.next_notice("LEAVE", 0ms) == std::nullopt);
 }
 
-TEST_CASE("hardening: a reader that never reads is dropped; the room loses nothing",
+TEST_CASE("hardening: a reader that never reads is dropped, and the room loses nothing",
           "[hardening][slow-consumer][memory]") {
     scoped_env asan("ASAN_OPTIONS", with_small_quarantine());
     test_server server({"--max-send-queue", "65536", "--rate", "0"});
@@ -171,7 +174,9 @@ TEST_CASE("hardening: a reader that never reads is dropped; the room loses nothi
     observer_c.register_as("observer");
     inbox observer(observer_c);
     inbox other(other_c);
-    pump_all({&observer, &other}, 50ms);
+    // The talker reads too: its SENT lines would make it a slow consumer of its own.
+    inbox talker(talker_c);
+    pump_all({&observer, &other, &talker}, 50ms);
     const std::size_t rss_before = rss_kib(server.pid());
     REQUIRE(rss_before > 0);
     std::size_t rss_peak = rss_before;
@@ -204,6 +209,9 @@ TEST_CASE("hardening: a reader that never reads is dropped; the room loses nothi
             REQUIRE(got->substr(0, got->find(' ', 2)) == numbered("t ", sent + i));
         }
         sent += batch;
+        for (int i = 0; i < batch; ++i) {
+            REQUIRE(talker.next_notice("SENT ", 5s));
+        }
         if (!leave) {
             leave = observer.next_notice("LEAVE ", 0ms);
         }
@@ -217,7 +225,7 @@ TEST_CASE("hardening: a reader that never reads is dropped; the room loses nothi
     rss_peak = std::max(rss_peak, rss_kib(server.pid()));
     INFO("sent " << sent << " lines of 1 KB");
     REQUIRE(leave);
-    CHECK(*leave == "LEAVE stalled slow-consumer");
+    CHECK(*leave == "LEAVE #lobby stalled slow-consumer");
     CHECK(server.log().find("(stalled) disconnected: slow-consumer") != std::string::npos);
     CHECK(stats_connections(other) == std::optional<std::size_t>(3));
     // The stalled client finds its connection closed once it looks, after what was in flight.
@@ -233,7 +241,7 @@ TEST_CASE("hardening: a reader that never reads is dropped; the room loses nothi
 
     other_c.send_line("/who");
     CHECK(other.next_notice("USERS ", 3s) ==
-          std::optional<std::string>("USERS observer other talker"));
+          std::optional<std::string>("USERS #lobby observer other talker"));
     observer.drain(200ms);
     CHECK(observer.senders_pending().empty());
     // Under AddressSanitizer the exit status includes its leak check.
@@ -279,7 +287,7 @@ TEST_CASE("hardening: members bursting at once within their limits get no reader
         all.push_back(&box);
     }
     inbox& observer = boxes.front();
-    REQUIRE(observer.next_notice(numbered("JOIN b", bursters - 1), 3s));
+    REQUIRE(observer.next_notice(numbered("JOIN #lobby b", bursters - 1), 3s));
 
     const std::string pad(config.pad, 'b');
     std::vector<std::string> bursts;

@@ -31,20 +31,37 @@ std::size_t rss_kib(pid_t pid) {
 }
 
 std::optional<relayed> parse_relayed(std::string_view line) {
-    std::string_view fields[4];
-    for (auto& field : fields) {
+    const auto next_field = [&line]() -> std::optional<std::string> {
         const auto space = line.find(' ');
         if (space == std::string_view::npos) {
             return std::nullopt;
         }
-        field = line.substr(0, space);
+        std::string field(line.substr(0, space));
         line.remove_prefix(space + 1);
-    }
-    if (fields[0] != "MSG" && fields[0] != "ME" && fields[0] != "PRIV") {
+        return field;
+    };
+    relayed r;
+    const auto tag = next_field();
+    if (!tag || (*tag != "MSG" && *tag != "ME" && *tag != "PRIV")) {
         return std::nullopt;
     }
-    return relayed{std::string(fields[0]), std::string(fields[1]), std::string(fields[2]),
-                   std::string(fields[3]), std::string(line)};
+    r.tag = *tag;
+    if (r.tag != "PRIV") {
+        auto room = next_field();
+        if (!room) {
+            return std::nullopt;
+        }
+        r.room = std::move(*room);
+    }
+    for (std::string* field : {&r.id, &r.time, &r.from}) {
+        auto value = next_field();
+        if (!value) {
+            return std::nullopt;
+        }
+        *field = std::move(*value);
+    }
+    r.text = std::string(line);
+    return r;
 }
 
 bool terminal_safe(std::string_view text) {
@@ -60,7 +77,7 @@ void inbox::file(const std::string& line) {
         }
         return;
     }
-    if (auto r = parse_relayed(line); r && r->tag == "MSG") {
+    if (auto r = parse_relayed(line); r && r->tag == "MSG" && r->room == room_) {
         msgs_[r->from].push_back(r->text);
         return;
     }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "test/support/line_client.hpp"
@@ -27,9 +28,11 @@ std::string numbered(std::string_view prefix, Integer n) {
 /// Resident memory of process `pid` in KiB (`VmRSS` in /proc/<pid>/status); 0 if unreadable.
 std::size_t rss_kib(pid_t pid);
 
-/// A line relayed from a member: `MSG|ME|PRIV <id> <time> <from> <text>`.
+/// A line relayed from a member: `MSG|ME <room> <id> <time> <from> <text>` or
+/// `PRIV <id> <time> <from> <text>` (whose `room` is empty).
 struct relayed {
     std::string tag;
+    std::string room;
     std::string id;
     std::string time;
     std::string from;
@@ -44,16 +47,19 @@ std::optional<relayed> parse_relayed(std::string_view line);
 /// Written apart from common/text_check on purpose, so the tests do not trust the code they check.
 bool terminal_safe(std::string_view text);
 
-/// Everything one client receives, sorted as it arrives: room messages into one queue per
-/// sender, everything else into `notices`. A test can then check that each sender's messages
-/// came complete and in order while several clients talk at once. Optionally answers the
-/// server's `PING <token>` with `/pong <token>`, as a live client would.
+/// Everything one client receives, sorted as it arrives: messages in `room` into one queue per
+/// sender, everything else (messages in other rooms and the sender's own `SENT` lines included)
+/// into `notices`. A test can then check that each sender's messages came complete and in order
+/// while several clients talk at once. Optionally answers the server's `PING <token>` with
+/// `/pong <token>`, as a live client would.
 class inbox {
   public:
-    explicit inbox(line_client& client, bool answer_pings = true)
-        : client_(client), answer_pings_(answer_pings) {}
+    explicit inbox(line_client& client, bool answer_pings = true,
+                   std::string room = std::string(lobby))
+        : client_(client), answer_pings_(answer_pings), room_(std::move(room)) {}
 
-    /// Text of the next MSG from `from`, waiting up to `limit`; others' lines are kept.
+    /// Text of the next MSG in the room from `from`, waiting up to `limit`; others' lines are
+    /// kept.
     std::optional<std::string> next_msg(std::string_view from, std::chrono::milliseconds limit);
     /// The next non-MSG line starting with `prefix`, waiting up to `limit`; the notices before
     /// it are dropped (they stay in `all()`).
@@ -66,7 +72,8 @@ class inbox {
     /// Files lines until none arrives for `quiet`, or `limit` passes.
     void drain(std::chrono::milliseconds quiet, std::chrono::milliseconds limit = 5s);
 
-    /// MSG texts from `from` received and not yet taken by `next_msg`; the caller may take them.
+    /// MSG texts in the room from `from` received and not yet taken by `next_msg`; the caller
+    /// may take them.
     std::deque<std::string>& pending(const std::string& from) { return msgs_[from]; }
     /// Senders with MSG lines not yet taken.
     std::vector<std::string> senders_pending() const;
@@ -84,6 +91,7 @@ class inbox {
   private:
     line_client& client_;
     bool answer_pings_;
+    std::string room_;
     std::map<std::string, std::deque<std::string>, std::less<>> msgs_;
     std::deque<std::string> notices_;
     std::vector<std::string> all_;

@@ -93,7 +93,7 @@ TEST_CASE("hardening: no name in time gets BYE and is closed, a slowloris too",
     }
 }
 
-TEST_CASE("hardening: PING at half the idle time; /pong keeps a member, silence drops it",
+TEST_CASE("hardening: PING at half the idle time, /pong keeps a member, silence drops it",
           "[hardening][timeout]") {
     test_server server({"--idle-timeout", "1"});
     line_client ponger_c(server.port());
@@ -139,7 +139,7 @@ TEST_CASE("hardening: PING at half the idle time; /pong keeps a member, silence 
     CHECK(*silent_gone < 2.0);
     CHECK(silent.all().back() == "BYE idle for too long");
     CHECK(observer.next_notice("LEAVE ", 0ms) ==
-          std::optional<std::string>("LEAVE silent timeout"));
+          std::optional<std::string>("LEAVE #lobby silent timeout"));
     CHECK(observer.next_notice("LEAVE ", 0ms) == std::nullopt);  // nobody else left
 
     // The ponger answered PINGs only, and is still here well past three idle timeouts.

@@ -150,7 +150,7 @@ bool line_client::closed_within(std::chrono::milliseconds limit) {
     return eof_;
 }
 
-std::string line_client::register_as(std::string_view name) {
+std::string line_client::register_as(std::string_view name, std::string_view default_room) {
     if (!read_until("HELLO ")) {
         throw std::runtime_error("no HELLO");
     }
@@ -160,7 +160,17 @@ std::string line_client::register_as(std::string_view name) {
         throw std::runtime_error("no WELCOME for " + std::string(name));
     }
     const auto rest = welcome->substr(8);
-    return rest.substr(0, rest.find(' '));
+    std::string accepted = rest.substr(0, rest.find(' '));
+    if (!default_room.empty()) {
+        // Queued with WELCOME in one step of the daemon: nothing can come between them.
+        const std::string expected = "JOINED " + std::string(default_room) + " ";
+        const auto joined = read_line();
+        if (!joined || joined->rfind(expected, 0) != 0) {
+            throw std::runtime_error("no " + expected + "right after WELCOME for " + accepted +
+                                     " (got '" + joined.value_or("nothing") + "')");
+        }
+    }
+    return accepted;
 }
 
 void line_client::shutdown_send() {

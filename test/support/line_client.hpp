@@ -11,6 +11,9 @@ namespace chat::test {
 
 using namespace std::chrono_literals;
 
+/// The room the daemon puts every new user in unless told otherwise (`--default-room`).
+inline constexpr std::string_view lobby = "#lobby";
+
 /// A plain TCP client for tests: sends raw bytes, reads lines under a deadline. Never blocks
 /// without a bound, so a server that stays silent fails the test instead of hanging it.
 class line_client {
@@ -38,8 +41,11 @@ class line_client {
     /// True once the peer has closed (EOF or reset) within `limit`; lines before it are skipped.
     bool closed_within(std::chrono::milliseconds limit);
 
-    /// Reads HELLO, sends `name`, reads up to WELCOME; returns the accepted name or throws.
-    std::string register_as(std::string_view name);
+    /// Reads HELLO, sends `name`, reads up to WELCOME and then, when `default_room` is not
+    /// empty, the `JOINED <default_room> ...` line that must follow it at once (pass the
+    /// server's `--default-room`; empty when it puts nobody anywhere). Returns the accepted
+    /// name; throws if any of those lines does not come.
+    std::string register_as(std::string_view name, std::string_view default_room = lobby);
 
     /// Half-closes: sends FIN, keeps reading.
     void shutdown_send();

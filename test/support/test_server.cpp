@@ -90,6 +90,10 @@ test_server::test_server(std::vector<std::string> args)
             log_path_ = args[i + 1];
         } else if (a.rfind("--log-file=", 0) == 0) {
             log_path_ = a.substr(std::string_view("--log-file=").size());
+        } else if (a == "--default-room" && i + 1 < args.size()) {
+            default_room_ = args[i + 1];
+        } else if (a.rfind("--default-room=", 0) == 0) {
+            default_room_ = a.substr(std::string_view("--default-room=").size());
         }
     }
     if (!has_port) {

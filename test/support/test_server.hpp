@@ -24,6 +24,9 @@ class test_server {
     test_server& operator=(const test_server&) = delete;
 
     std::uint16_t port() const { return port_; }
+    /// The room new users are put in: `--default-room` if the arguments give it, else the
+    /// daemon's default, `#lobby`. Empty when it puts nobody anywhere.
+    const std::string& default_room() const { return default_room_; }
     pid_t pid() const { return pid_; }
 
     /// Sends `signal` to the daemon.
@@ -41,6 +44,7 @@ class test_server {
   private:
     pid_t pid_ = -1;
     std::uint16_t port_ = 0;
+    std::string default_room_ = "#lobby";
     std::string stderr_path_;
     std::string log_path_;  ///< the `--log-file`, or `stderr_path_`
     bool exited_ = false;
