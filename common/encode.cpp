@@ -1,6 +1,7 @@
 #include "common/encode.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace chat {
 
@@ -98,13 +99,54 @@ frame encode_nick(frame_arena& arena, std::string_view old_name, std::string_vie
     return encode_line(arena, {to_string(server_tag::nick), old_name, new_name});
 }
 
-frame encode_users(frame_arena& arena, std::string_view room,
-                   std::span<const std::string_view> names) {
-    return encode_list(arena, {to_string(server_tag::users), room}, names);
+std::vector<frame> encode_split_list(frame_arena& arena,
+                                     std::initializer_list<std::string_view> head,
+                                     std::span<const std::string_view> items,
+                                     std::size_t max_line) {
+    constexpr std::string_view more = " +";
+    std::string prefix;
+    for (const auto field : head) {
+        prefix.append(prefix.empty() ? "" : " ").append(field);
+    }
+    // Lay the lines out as text first, then copy them into one chunk of exactly that size.
+    std::string text = prefix;
+    std::vector<std::size_t> ends;  // where each line's '\n' is
+    std::size_t line_start = 0;
+    for (const auto item : items) {
+        const std::size_t line_size = text.size() - line_start;
+        if (line_size > prefix.size() && line_size + 1 + item.size() + more.size() > max_line) {
+            text.append(more);
+            ends.push_back(text.size());
+            text.append("\n");
+            line_start = text.size();
+            text.append(prefix);
+        }
+        text.append(" ").append(item);
+    }
+    ends.push_back(text.size());
+    text.append("\n");
+
+    chunk_ref chunk = arena.private_chunk(text.size());
+    std::memcpy(chunk.get()->data(), text.data(), text.size());
+    std::vector<frame> frames;
+    frames.reserve(ends.size());
+    std::size_t begin = 0;
+    for (const std::size_t end : ends) {
+        frames.push_back(frame{chunk, static_cast<std::uint32_t>(begin),
+                               static_cast<std::uint32_t>(end + 1 - begin)});
+        begin = end + 1;
+    }
+    return frames;
 }
 
-frame encode_rooms(frame_arena& arena, std::span<const std::string_view> entries) {
-    return encode_list(arena, {to_string(server_tag::rooms)}, entries);
+std::vector<frame> encode_users(frame_arena& arena, std::string_view room,
+                                std::span<const std::string_view> names, std::size_t max_line) {
+    return encode_split_list(arena, {to_string(server_tag::users), room}, names, max_line);
+}
+
+std::vector<frame> encode_rooms(frame_arena& arena, std::span<const std::string_view> entries,
+                                std::size_t max_line) {
+    return encode_split_list(arena, {to_string(server_tag::rooms)}, entries, max_line);
 }
 
 frame encode_info(frame_arena& arena, std::string_view text) {

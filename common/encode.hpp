@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/frame_arena.hpp"
 #include "common/protocol.hpp"
@@ -22,6 +23,15 @@ frame encode_line(frame_arena& arena, std::initializer_list<std::string_view> fi
 /// Like `encode_line`, then every one of `items`, each after one space.
 frame encode_list(frame_arena& arena, std::initializer_list<std::string_view> head,
                   std::span<const std::string_view> items);
+
+/// `head` then every one of `items`, split into as many lines as it takes for each to be at most
+/// `max_line` bytes (`\n` not counted; `max_line` must leave room for the head, one item and
+/// ` +`). Every line but the last ends in the field `+`, which no item can be: a reader goes on
+/// until a line without it. The lines are encoded into one chunk of their own, not the arena's
+/// current one, so that a copy kept for reuse pins only its own bytes.
+std::vector<frame> encode_split_list(frame_arena& arena,
+                                     std::initializer_list<std::string_view> head,
+                                     std::span<const std::string_view> items, std::size_t max_line);
 
 /// A number as decimal text without allocating, for building fields.
 class decimal {
@@ -58,11 +68,12 @@ frame encode_parted(frame_arena& arena, std::string_view room);
 frame encode_topic(frame_arena& arena, std::string_view room, std::string_view setter,
                    std::string_view time, std::string_view text);
 frame encode_nick(frame_arena& arena, std::string_view old_name, std::string_view new_name);
-/// `USERS <room> <name>...`.
-frame encode_users(frame_arena& arena, std::string_view room,
-                   std::span<const std::string_view> names);
-/// `ROOMS <entry>...`, each entry `room:members` already joined.
-frame encode_rooms(frame_arena& arena, std::span<const std::string_view> entries);
+/// `USERS <room> <name>...`, in lines of at most `max_line` (see `encode_split_list`).
+std::vector<frame> encode_users(frame_arena& arena, std::string_view room,
+                                std::span<const std::string_view> names, std::size_t max_line);
+/// `ROOMS <entry>...`, each entry `room:members` already joined, in lines of at most `max_line`.
+std::vector<frame> encode_rooms(frame_arena& arena, std::span<const std::string_view> entries,
+                                std::size_t max_line);
 frame encode_info(frame_arena& arena, std::string_view text);
 frame encode_ping(frame_arena& arena, std::string_view token);
 /// `PONG`, then ` <token>` when `token` is not empty.

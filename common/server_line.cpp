@@ -174,6 +174,16 @@ std::string_view to_string(server_tag tag) {
     return {};
 }
 
+list_part split_list_part(std::string_view text) {
+    if (text == "+") {
+        return {{}, true};
+    }
+    if (text.ends_with(" +")) {
+        return {text.substr(0, text.size() - 2), true};
+    }
+    return {text, false};
+}
+
 std::optional<std::string_view> find_limit(std::string_view limits, std::string_view key) {
     while (!limits.empty()) {
         const auto comma = limits.find(',');

@@ -75,6 +75,14 @@ void for_each_name(std::string_view names, F&& f) {
     }
 }
 
+/// A `USERS` or `ROOMS` line's items without its continuation mark: a long list comes in several
+/// lines, each but the last ending in the field `+` (`more`).
+struct list_part {
+    std::string_view items;
+    bool more = false;
+};
+list_part split_list_part(std::string_view text);
+
 /// Calls `f(std::string_view room, std::string_view members)` for each `room:members` entry of
 /// a `ROOMS` line's `text`; an entry without `:` is skipped.
 template <class F>

@@ -29,6 +29,16 @@ class token_bucket {
         return false;
     }
 
+    /// Takes `tokens` more for a line that cost more than one (a big reply): the bucket may go
+    /// below zero, and the sender then waits until it has paid it back.
+    void charge(double tokens, clock::time_point now) {
+        if (rate_ <= 0.0 || tokens <= 0.0) {
+            return;
+        }
+        refill(now);
+        tokens_ -= tokens;
+    }
+
     /// How long until a token will be there (zero if one is there now), at most `max_wait`: the
     /// caller asks again when the wait is over.
     clock::duration wait_time(clock::time_point now) {

@@ -278,6 +278,7 @@ void connection::rename(std::string_view new_name) {
     visit_mark_ = mark;
     deliver(f, urgency::soon);
     for (const auto& m : rooms_) {
+        m.where->member_list_changed();
         m.where->for_each_member([&](connection& c) {
             if (c.visit_mark_ != mark) {
                 c.visit_mark_ = mark;
@@ -293,15 +294,18 @@ void connection::who(std::string_view room_name) {
         send_error(protocol_error::no_such_room, reply_text::no_such_room(room_name));
         return;
     }
-    const room* r = member_room(room_name);
+    room* r = member_room(room_name);
     if (r == nullptr) {
         return;
     }
-    std::vector<std::string_view> names;
-    names.reserve(r->size());
-    r->for_each_member([&](const connection& c) { names.emplace_back(c.name()); });
-    std::sort(names.begin(), names.end(), less_ignoring_case);
-    reply(encode_users(hub_.directs, r->name(), names));
+    reply_list(r->member_list(hub_.directs, hub_.config.max_line));
+}
+
+void connection::reply_list(const std::vector<frame>& frames) {
+    for (const frame& f : frames) {
+        reply(f);
+        extra_cost_bytes_ += f.size;
+    }
 }
 
 void connection::list_rooms() {
@@ -318,7 +322,7 @@ void connection::list_rooms() {
         entries.push_back(r->name() + ':' + std::to_string(r->size()));
     }
     const std::vector<std::string_view> views(entries.begin(), entries.end());
-    reply(encode_rooms(hub_.directs, views));
+    reply_list(encode_rooms(hub_.directs, views, hub_.config.max_line));
 }
 
 void connection::topic(std::string_view room_name, std::string_view text) {

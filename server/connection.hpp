@@ -70,6 +70,15 @@ class connection {
     void deliver(const frame& f, urgency when) { transport_.deliver(f, when); }
 
     bool registered() const { return state_ == state::registered; }
+    /// Replies bytes beyond the ordinary that the last line cost (a long `USERS` or `ROOMS`),
+    /// as lines of flood budget: a big answer costs its asker more, as IRC servers' fake lag does.
+    /// Resets the count.
+    double take_extra_cost() {
+        const double lines = static_cast<double>(extra_cost_bytes_) / bytes_per_line_of_cost;
+        extra_cost_bytes_ = 0;
+        return lines;
+    }
+
     /// Empty before registration.
     const std::string& name() const { return name_; }
     /// How many rooms this connection is in.
@@ -108,8 +117,13 @@ class connection {
     void rename(std::string_view new_name);
     void who(std::string_view room_name);
     void list_rooms();
+    /// Queues the lines of a list answer and counts their cost.
+    void reply_list(const std::vector<frame>& frames);
     void topic(std::string_view room_name, std::string_view text);
     void stats();
+
+    /// Bytes of list replies that cost one line of flood budget.
+    static constexpr double bytes_per_line_of_cost = 2048;
 
     transport& transport_;
     hub& hub_;
@@ -120,6 +134,7 @@ class connection {
     clock::time_point last_heard_;
     std::uint64_t ping_sent_ = 0;  // token of the unanswered PING, 0 when none
     std::uint64_t visit_mark_ = 0;
+    std::size_t extra_cost_bytes_ = 0;
     state state_ = state::handshake;
 };
 

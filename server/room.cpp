@@ -1,11 +1,16 @@
 #include "server/room.hpp"
 
+#include <algorithm>
+
+#include "common/encode.hpp"
+#include "common/text_util.hpp"
 #include "server/connection.hpp"
 #include "server/memory_policy.hpp"
 
 namespace chat {
 
 void room::add(connection& c) {
+    member_list_changed();
     members_.push_back({&c, static_cast<std::uint32_t>(c.rooms_.size())});
     c.rooms_.push_back({this, static_cast<std::uint32_t>(members_.size() - 1)});
 }
@@ -13,6 +18,7 @@ void room::add(connection& c) {
 void room::remove(connection& c, std::size_t membership_index) {
     const auto m = c.rooms_[membership_index];
     room& r = *m.where;
+    r.member_list_changed();
     // Here: swap the last member into the hole and tell it its new slot.
     const std::size_t last = r.members_.size() - 1;
     if (m.slot != last) {
@@ -29,6 +35,19 @@ void room::remove(connection& c, std::size_t membership_index) {
         const auto& later = c.rooms_[i];
         later.where->members_[later.slot].slot = static_cast<std::uint32_t>(i);
     }
+}
+
+const std::vector<frame>& room::member_list(frame_arena& arena, std::size_t max_line) {
+    if (member_list_.empty()) {
+        std::vector<std::string_view> names;
+        names.reserve(members_.size());
+        for (const auto& m : members_) {
+            names.emplace_back(m.who->name());
+        }
+        std::sort(names.begin(), names.end(), less_ignoring_case);
+        member_list_ = encode_users(arena, name_, names, max_line);
+    }
+    return member_list_;
 }
 
 void room::broadcast(const frame& f, const connection* except, urgency when) {

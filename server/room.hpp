@@ -57,6 +57,13 @@ class room {
         }
     }
 
+    /// The room's `USERS` lines, sorted without regard to case, in lines of at most `max_line`.
+    /// Encoded once and kept until a member joins, leaves or is renamed: a thousand `/who` of a
+    /// big room cost one encoding, and each reply is a share of the same frames.
+    const std::vector<frame>& member_list(frame_arena& arena, std::size_t max_line);
+    /// Forgets the encoded member list; the next `member_list` encodes it anew.
+    void member_list_changed() { member_list_.clear(); }
+
     const std::optional<room_topic>& topic() const { return topic_; }
     void set_topic(room_topic t) { topic_ = std::move(t); }
 
@@ -70,7 +77,8 @@ class room {
     std::string name_;
     std::vector<member> members_;
     std::optional<room_topic> topic_;
-    std::size_t next_first_ = 0;  // where the next broadcast starts in members_
+    std::vector<frame> member_list_;  // empty: not encoded since the last change
+    std::size_t next_first_ = 0;      // where the next broadcast starts in members_
 };
 
 }  // namespace chat

@@ -150,6 +150,7 @@ bool session::consume(std::string_view bytes) {
         pressed = ctx_.pressure;
         ctx_.pressure = false;
         bucket_.try_take(now);
+        bucket_.charge(core_.take_extra_cost(), now);
         return is_open() && !pressed && bucket_.wait_time(now) == clock::duration::zero();
     });
     if (!is_open()) {
