@@ -110,10 +110,10 @@ std::variant<client_config, client_exit> parse_client_options(int argc, const ch
         c.port = checked_port(vm["port"].as<std::string>());
         if (vm.count("name") != 0U) {
             c.name = vm["name"].as<std::string>();
-            if (!c.name->empty() && check_name(*c.name) != name_fault::ok) {
-                throw bad_value{fmt::format(
-                    "--name '{}' is not a name: use 1 to 32 of A-Z a-z 0-9 _ - . (not 'server')",
-                    *c.name)};
+            if (const auto fault = check_name(*c.name);
+                !c.name->empty() && fault != name_fault::ok) {
+                throw bad_value{
+                    fmt::format("--name '{}' is not a name: {}", *c.name, explain(fault))};
             }
         }
         c.raw = vm.count("raw") != 0U;

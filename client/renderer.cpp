@@ -24,6 +24,7 @@ constexpr std::array<std::string_view, name_palette_size> palette = {
 };
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::string_view pdi = "\xE2\x81\xA9";          // U+2069 POP DIRECTIONAL ISOLATE
 
 bool is_name_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -128,6 +129,7 @@ std::string_view describe_error(std::string_view code) {
 std::string renderer::sanitize(std::string_view text) {
     std::string out;
     out.reserve(text.size());
+    std::size_t open_isolates = 0;  // LRI, RLI and FSI not yet closed by a PDI
     std::size_t i = 0;
     while (i < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
@@ -144,13 +146,25 @@ std::string renderer::sanitize(std::string_view text) {
         }
         char32_t cp = 0;
         const std::size_t len = utf8_sequence(text.substr(i), cp);
-        if (len == 0 || (cp >= 0x80 && cp <= 0x9F)) {
+        // C1 controls drive terminals. U+2028/U+2029 break lines and U+202A..U+202E reorder
+        // everything after them; our server refuses them, but another one may not.
+        if (len == 0 || (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x2028 && cp <= 0x202E)) {
             out += replacement;
             i += len == 0 ? 1 : len;
             continue;
         }
+        if (cp >= 0x2066 && cp <= 0x2068) {
+            ++open_isolates;
+        } else if (cp == 0x2069 && open_isolates > 0) {
+            --open_isolates;  // a PDI with nothing open is ignored by the bidi algorithm too
+        }
         out.append(text.substr(i, len));
         i += len;
+    }
+    // An isolate reaches to the end of the paragraph, which on a terminal is the whole screen
+    // line: left open, it would reorder the text of the fields after this one.
+    for (; open_isolates > 0; --open_isolates) {
+        out += pdi;
     }
     return out;
 }

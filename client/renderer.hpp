@@ -58,8 +58,11 @@ class renderer {
     /// `room_name` in its colour, drawn like a name's from a hash of it (`name_color_index`).
     std::string room(std::string_view room_name) const;
 
-    /// `text` made safe to print: tabs become spaces; other C0 and C1 controls, DEL and bytes that
-    /// are not UTF-8 become U+FFFD, so no server can move the cursor or retitle the terminal.
+    /// `text` made safe to print: tabs become spaces; other C0 and C1 controls, DEL, bytes that
+    /// are not UTF-8, U+2028/U+2029 and the bidi embeddings and overrides U+202A..U+202E become
+    /// U+FFFD, so no server can move the cursor, retitle the terminal or reorder the line. Bidi
+    /// isolates (U+2066..U+2068) pass, and one U+2069 is appended per isolate left open, so
+    /// their effect ends with this field.
     static std::string sanitize(std::string_view text);
 
   private:

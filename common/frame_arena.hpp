@@ -18,6 +18,10 @@ class frame_chunk {
 
     char* data() { return reinterpret_cast<char*>(this + 1); }
     const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+    /// Bytes the chunk can hold.
+    std::size_t capacity() const { return capacity_; }
+    /// The arena the chunk goes back to.
+    frame_arena& home() const { return *home_; }
 
   private:
     friend class frame_arena;
@@ -99,6 +103,10 @@ class frame_arena {
 
     /// Ends the frame begun by the last `reserve`.
     frame commit(std::size_t size);
+
+    /// A chunk of exactly `capacity` bytes that nobody else shares, for one holder's private
+    /// copies (see `outbound_queue`); it is never the chunk frames are encoded into.
+    chunk_ref private_chunk(std::size_t capacity) { return chunk_ref{new_chunk(capacity)}; }
 
     /// Chunks in use anywhere (held by queues, frames or the arena itself).
     std::size_t live_chunks() const { return live_; }

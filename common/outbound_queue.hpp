@@ -13,6 +13,14 @@ namespace chat {
 /// The bytes waiting to be sent to one connection, as ranges of shared chunks. A frame that
 /// directly follows the last queued one in the same chunk only lengthens that range, so a
 /// connection that receives every room message holds one range per chunk, not one per frame.
+///
+/// A range keeps its whole chunk alive, and a chunk holds everyone's frames: a queue that is not
+/// drained (a peer that stopped reading) and receives a few bytes from each of many chunks would
+/// pin far more memory than it is charged for. So the queue also counts what it pins, and once
+/// that passes its bytes by more than two chunks it copies its ranges, all but the newest, into a
+/// chunk of its own and lets the shared chunks go: after any push it pins at most its bytes, an
+/// eighth more (the unused ends of chunks), and two chunks. A queue that is drained as it should be
+/// never gets there, and room fan-out stays zero-copy.
 class outbound_queue {
   public:
     outbound_queue() = default;
@@ -34,6 +42,9 @@ class outbound_queue {
     void clear();
 
     std::size_t bytes() const { return bytes_; }
+    /// Bytes of chunk memory this queue keeps alive (a run of ranges in one chunk counts once).
+    /// Right after a push, at most `bytes()` + `bytes()` / 8 + two chunks.
+    std::size_t pinned() const { return pinned_; }
     bool empty() const { return bytes_ == 0; }
     /// Ranges queued now; a measure of fragmentation for tests and stats.
     std::size_t ranges() const { return segments_.size() - head_; }
@@ -45,9 +56,16 @@ class outbound_queue {
         std::uint32_t size;
     };
 
+    /// Copies every range but the newest into the private chunk.
+    void compact();
+    bool is_private(const segment& s) const { return s.chunk == own_; }
+
     std::vector<segment> segments_;
     std::size_t head_ = 0;  // segments before head_ are sent and released
     std::size_t bytes_ = 0;
+    std::size_t pinned_ = 0;
+    frame_chunk* own_ = nullptr;  // the private chunk while the head segment is in it
+    std::size_t own_end_ = 0;     // where the next copy goes in own_
 };
 
 }  // namespace chat

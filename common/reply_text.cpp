@@ -27,13 +27,13 @@ std::string joined(std::string_view room) {
     return fmt::format("you are now talking in {}", room);
 }
 
-std::string name_taken(std::string_view wanted, bool asking_again) {
-    return fmt::format("the name {} is taken{}", wanted, asking_again ? "; send another" : "");
+std::string name_taken(std::string_view wanted, std::string_view holder, bool asking_again) {
+    return fmt::format("{}{}", name_taken_text(wanted, holder),
+                       asking_again ? "; send another" : "");
 }
 
-std::string name_invalid(bool asking_again) {
-    return fmt::format("a name is 1 to {} of A-Z a-z 0-9 _ - . and not 'server'{}", max_name_length,
-                       asking_again ? "; send another" : "");
+std::string name_invalid(name_fault fault, bool asking_again) {
+    return fmt::format("{}{}", explain(fault), asking_again ? "; send another" : "");
 }
 
 std::string no_such_user(std::string_view name) {
@@ -58,6 +58,9 @@ std::string_view bad_encoding(text_fault fault) {
             return "that line was not valid UTF-8; it was dropped";
         case text_fault::nul:
             return "that line held a NUL byte; it was dropped";
+        case text_fault::layout_control:
+            return "that line held a line separator or bidi override (U+2028, U+2029, U+202A to "
+                   "U+202E); it was dropped";
         default:
             return "that line held a control character; it was dropped";
     }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/names.hpp"
 #include "common/text_check.hpp"
 
 namespace chat {
@@ -36,8 +37,9 @@ inline constexpr std::string_view hello =
     "Welcome! Send your name, or an empty line for a generated one.";
 std::string welcome(std::string_view name);
 std::string joined(std::string_view room);
-std::string name_taken(std::string_view wanted, bool asking_again);
-std::string name_invalid(bool asking_again);
+/// `holder`: who has the name or one that looks like it (`aIice` for `alice`).
+std::string name_taken(std::string_view wanted, std::string_view holder, bool asking_again);
+std::string name_invalid(name_fault fault, bool asking_again);
 std::string no_such_user(std::string_view name);
 std::string unknown_command(std::string_view word);
 std::string usage(std::string_view command);

@@ -62,6 +62,16 @@ text_fault check_text(std::string_view text) {
         if (cp >= 0x80U && cp <= 0x9FU) {
             return text_fault::control_char;
         }
+        // U+2028 and U+2029 end a line for Python's splitlines() and other Unicode-aware
+        // splitters, so a bot would read a forged line after them. U+202A..U+202E embed or
+        // override the direction of everything after them, up to the end of the paragraph:
+        // `invoice_<RLO>fdp.exe` shows as `invoice_exe.pdf`, and the effect spills into the
+        // fields displayed after this one. The bidi isolates
+        // (U+2066..U+2069) are allowed: scripts written right to left need them, and their effect
+        // ends where the displayed field ends (the bundled client closes any left open).
+        if (cp >= 0x2028U && cp <= 0x202EU) {
+            return text_fault::layout_control;
+        }
         p += extra + 1;
     }
     return text_fault::ok;

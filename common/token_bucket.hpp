@@ -10,6 +10,9 @@ class token_bucket {
   public:
     using clock = std::chrono::steady_clock;
 
+    /// The longest wait `wait_time` reports; a longer one is reported as this.
+    static constexpr clock::duration max_wait = std::chrono::hours(1);
+
     token_bucket(double rate, double burst, clock::time_point now)
         : rate_(rate), burst_(burst < 1.0 ? 1.0 : burst), tokens_(burst_), last_(now) {}
 
@@ -26,7 +29,8 @@ class token_bucket {
         return false;
     }
 
-    /// How long until a token will be there (zero if one is there now).
+    /// How long until a token will be there (zero if one is there now), at most `max_wait`: the
+    /// caller asks again when the wait is over.
     clock::duration wait_time(clock::time_point now) {
         if (rate_ <= 0.0) {
             return clock::duration::zero();
@@ -35,11 +39,20 @@ class token_bucket {
         if (tokens_ >= 1.0) {
             return clock::duration::zero();
         }
-        const std::chrono::duration<double> wait{(1.0 - tokens_) / rate_};
-        return std::chrono::ceil<clock::duration>(wait);
+        // A tiny rate gives a wait past what the clock's 64-bit nanosecond count holds (about
+        // 292 years; 1e-10 lines/s needs 317): converting it would wrap to a negative wait that
+        // reads as "a token is there", and flood control would be off. Clamped, a long wait
+        // costs one extra wake-up.
+        const double seconds = (1.0 - tokens_) / rate_;
+        if (!(seconds < max_wait_seconds)) {
+            return max_wait;
+        }
+        return std::chrono::ceil<clock::duration>(std::chrono::duration<double>(seconds));
     }
 
   private:
+    static constexpr double max_wait_seconds = std::chrono::duration<double>(max_wait).count();
+
     void refill(clock::time_point now) {
         const std::chrono::duration<double> elapsed = now - last_;
         last_ = now;

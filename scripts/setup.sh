@@ -7,7 +7,7 @@ packages=(
   cmake g++ make pkg-config
   libboost1.81-dev libboost-program-options1.81-dev
   libspdlog-dev libfmt-dev catch2
-  libedit-dev tmux
+  libedit-dev tmux netcat-openbsd
   "$@"
 )
 

@@ -1,5 +1,7 @@
 #include "server/close_reason.hpp"
 
+#include "common/reply_text.hpp"
+
 namespace chat {
 
 std::string_view to_string(close_reason reason) {
@@ -55,6 +57,25 @@ bool says_goodbye(close_reason reason) {
             return false;
         default:
             return true;
+    }
+}
+
+std::string_view bye_text(close_reason reason) {
+    switch (reason) {
+        case close_reason::quit:
+            return reply_text::bye_quit;
+        case close_reason::idle_timeout:
+            return reply_text::bye_idle;
+        case close_reason::handshake_timeout:
+            return reply_text::bye_handshake;
+        case close_reason::shutdown:
+            return reply_text::bye_shutdown;
+        case close_reason::server_full:
+            return reply_text::bye_server_full;
+        case close_reason::too_many_from_address:
+            return reply_text::bye_too_many;
+        default:
+            return reply_text::bye_other;
     }
 }
 

@@ -25,6 +25,9 @@ std::string_view to_string(close_reason reason);
 /// What the room says in `LEAVE` for a member that ends this way.
 leave_reason to_leave_reason(close_reason reason);
 
+/// The text of the `BYE` a connection that ends this way is sent.
+std::string_view bye_text(close_reason reason);
+
 /// Whether the peer is still worth a `BYE` and a flush before the socket closes.
 bool says_goodbye(close_reason reason);
 

@@ -13,6 +13,8 @@ struct server_config {
     std::uint16_t port = 7777;
     std::size_t max_clients = 10000;        ///< 0: no limit
     std::size_t max_per_ip = 100;           ///< 0: no limit
+    std::string default_room = "#lobby";    ///< empty: new users are in no room
+    std::size_t max_rooms = 50;             ///< rooms one connection may be in
     std::size_t max_line = 4096;            ///< bytes in one line, `\n` not counted
     std::size_t max_send_queue = 1U << 20;  ///< unsent bytes before a slow consumer is dropped
     double rate = 20.0;                     ///< lines per second per connection; 0: no limit
@@ -20,6 +22,9 @@ struct server_config {
     std::chrono::milliseconds handshake_timeout{10'000};  ///< 0: none
     std::chrono::milliseconds idle_timeout{120'000};      ///< 0: none
     std::chrono::milliseconds shutdown_timeout{2'000};    ///< flush bound on SIGINT/SIGTERM
+    /// How long a receiver may stay past half of max_send_queue before it is dropped, and the
+    /// most it may slow its senders down in all; 0: only the hard limit applies.
+    std::chrono::milliseconds send_stall_timeout{10'000};
     std::string log_level = "info";
     std::string log_file;  ///< empty: stderr
 };

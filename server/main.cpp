@@ -2,7 +2,9 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -16,6 +18,77 @@
 
 namespace {
 
+namespace asio = boost::asio;
+
+/// True unless `path` names a file in a directory that does not exist.
+bool log_dir_exists(const std::string& path) {
+    const auto dir = std::filesystem::path(path).parent_path();
+    return dir.empty() || std::filesystem::is_directory(dir);
+}
+
+/// SIGUSR1: opens `log_file` again by name, so that logrotate can rename it and have the next
+/// line start a new file (no copytruncate, so no lines lost between copy and truncate). If the
+/// new file cannot be opened, the daemon logs why and goes on with the old one.
+void reopen_log(const std::string& log_file) {
+    if (log_file.empty()) {
+        spdlog::info("received SIGUSR1; logging to stderr, so there is no log file to reopen");
+        return;
+    }
+    spdlog::info("received SIGUSR1; reopening the log file {}", log_file);
+    // As at start: spdlog would create a missing directory, hiding that it has gone.
+    if (!log_dir_exists(log_file)) {
+        spdlog::error("cannot reopen the log file {}: no such directory; logging on to the old one",
+                      log_file);
+        return;
+    }
+    try {
+        auto sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(log_file);
+        // One thread: nothing logs while the sink is swapped, and the old file closes here.
+        spdlog::default_logger_raw()->sinks().assign(1, std::move(sink));
+        spdlog::info("reopened the log file {} on SIGUSR1", log_file);
+    } catch (const spdlog::spdlog_ex& e) {
+        spdlog::error("cannot reopen the log file {}: {}; logging on to the old one", log_file,
+                      e.what());
+    }
+}
+
+/// Waits for the next signal of `signals`. SIGINT and SIGTERM stop `server` and end the wait, so
+/// that `io.run()` returns once the last connection is closed; every other signal is handled and
+/// waited for again. A signal in the set can no longer end the process on the spot.
+void wait_for_signal(asio::signal_set& signals, chat::server& server,
+                     const chat::server_config& config) {
+    signals.async_wait([&signals, &server, &config](const boost::system::error_code& ec,
+                                                    int signal_number) {
+        if (ec) {
+            return;
+        }
+        switch (signal_number) {
+            case SIGINT:
+            case SIGTERM:
+                spdlog::info("received signal {}", signal_number);
+                server.stop();
+                return;
+            case SIGUSR1:
+                reopen_log(config.log_file);
+                break;
+            case SIGHUP:
+                spdlog::info(
+                    "received SIGHUP; ignored for now (a later version reloads the config file)");
+                break;
+            case SIGUSR2:
+                spdlog::info("received SIGUSR2; ignored");
+                break;
+            case SIGALRM:
+                spdlog::info("received SIGALRM; ignored");
+                break;
+            default:
+                spdlog::info("received signal {}; ignored", signal_number);
+                break;
+        }
+        wait_for_signal(signals, server, config);
+    });
+}
+
 int run(int argc, char** argv) {
     auto parsed = chat::parse_server_options(argc, argv);
     if (const auto* exit = std::get_if<chat::options_exit>(&parsed)) {
@@ -27,8 +100,7 @@ int run(int argc, char** argv) {
     try {
         if (!config.log_file.empty()) {
             // spdlog would create missing directories: a typo in the path must be an error.
-            const auto dir = std::filesystem::path(config.log_file).parent_path();
-            if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+            if (!log_dir_exists(config.log_file)) {
                 std::cerr << "chat-server: cannot open log file '" << config.log_file
                           << "': no such directory\n";
                 return 1;
@@ -52,15 +124,14 @@ int run(int argc, char** argv) {
         // Declared before the io_context: handlers still pending when it is destroyed (after an
         // exception) free their sessions into this pool.
         chat::slab_pool connection_memory;
-        boost::asio::io_context io(1);
+        asio::io_context io(1);
         chat::server server(io, config, connection_memory);
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
-            if (!ec) {
-                spdlog::info("received signal {}", signal_number);
-                server.stop();
-            }
-        });
+        // Registered before the port is announced: from then on none of these kills the daemon.
+        asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+        for (const int more : {SIGUSR1, SIGUSR2, SIGALRM}) {
+            signals.add(more);
+        }
+        wait_for_signal(signals, server, config);
         server.start();
         // Returns once stop() has closed the last connection: nothing else ends the accept loop.
         io.run();

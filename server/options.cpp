@@ -1,16 +1,24 @@
 #include "server/options.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
-#include <fstream>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
+
+#include "common/room_names.hpp"
 
 namespace chat {
 
@@ -63,11 +71,95 @@ std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char
         throw bad_value{
             fmt::format("--{} must be a number of seconds (0 for none), not '{}'", name, text)};
     }
+    // Durations are kept in whole milliseconds, and 0 means none: a smaller nonzero value would
+    // silently turn the time-out off while the user asked for a very short one.
+    if (*value > 0.0 && *value < 0.001) {
+        throw bad_value{fmt::format(
+            "--{} must be 0 (none) or at least 0.001 seconds (1 ms), not '{}'", name, text)};
+    }
     return std::chrono::milliseconds(static_cast<long long>(*value * 1000.0));
 }
 
+/// The most a config file may hold: far more than any real one, little enough to read at once.
+constexpr std::size_t max_config_bytes = std::size_t{1} << 20;
+
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISCHR(mode) || S_ISBLK(mode)) {
+        return "a device";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    return "something else";
+}
+
+/// Closes a file descriptor on every way out of a scope.
+struct file_closer {
+    explicit file_closer(int f) : fd(f) {}
+    file_closer(const file_closer&) = delete;
+    file_closer& operator=(const file_closer&) = delete;
+    ~file_closer() { ::close(fd); }
+    int fd;
+};
+
+/// The whole text of the config file at `path`. Only a regular file of at most
+/// `max_config_bytes` is read: a directory reads as empty (the daemon would start on defaults
+/// without a word), and /dev/zero or a FIFO never end. Throws `bad_value` saying why not.
+std::string read_config_file(const std::string& path) {
+    const auto failure = [&path](int error) {
+        return bad_value{fmt::format("cannot read config file '{}': {}", path,
+                                     std::generic_category().message(error))};
+    };
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat can refuse it.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        throw failure(errno);
+    }
+    const file_closer closer(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        throw failure(errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        throw bad_value{fmt::format("config file '{}' is not a regular file ({})", path,
+                                    file_kind(st.st_mode))};
+    }
+    const auto too_big = [&path] {
+        return bad_value{fmt::format("config file '{}' is larger than 1 MiB", path)};
+    };
+    if (static_cast<std::uintmax_t>(st.st_size) > max_config_bytes) {
+        throw too_big();
+    }
+    // Read to the end, not to st_size: the file may grow meanwhile, and must still be bounded.
+    std::string text;
+    std::array<char, 16384> chunk{};
+    for (;;) {
+        const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw failure(errno);
+        }
+        if (n == 0) {
+            break;
+        }
+        text.append(chunk.data(), static_cast<std::size_t>(n));
+        if (text.size() > max_config_bytes) {
+            throw too_big();
+        }
+    }
+    return text;
+}
+
 constexpr const char* usage_head =
-    "chat-server: a line-protocol chat daemon (protocol chat/1)\n\n"
+    "chat-server: a line-protocol chat daemon (protocol chat/2)\n\n"
     "Usage: chat-server [options]\n";
 
 }  // namespace
@@ -89,19 +181,26 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "most connections at once; 0 for no limit")(
         "max-per-ip", po::value<std::string>()->default_value(std::to_string(defaults.max_per_ip)),
         "most connections from one address; 0 for no limit")(
+        "default-room", po::value<std::string>()->default_value(defaults.default_room),
+        "room every new user is put in ('#' may be left out); '' for none")(
+        "max-rooms", po::value<std::string>()->default_value(std::to_string(defaults.max_rooms)),
+        "most rooms one connection may be in")(
         "max-line", po::value<std::string>()->default_value(std::to_string(defaults.max_line)),
         "longest line in bytes, the newline not counted")(
         "max-send-queue",
         po::value<std::string>()->default_value(std::to_string(defaults.max_send_queue)),
         "unsent bytes a client may fall behind before it is dropped; 0 for no limit")(
         "rate", po::value<std::string>()->default_value("20"),
-        "lines per second each client may send; 0 for no limit")(
+        "lines per second each client may send, at least 0.001; 0 for no limit")(
         "burst", po::value<std::string>()->default_value("40"),
         "lines a client may send at once before --rate applies")(
         "handshake-timeout", po::value<std::string>()->default_value("10"),
         "seconds a new connection has to give its name; 0 for none")(
         "idle-timeout", po::value<std::string>()->default_value("120"),
         "seconds of silence before a client is dropped (PING at half); 0 for none")(
+        "send-stall-timeout", po::value<std::string>()->default_value("10"),
+        "seconds a client may stay more than half of --max-send-queue behind before it is "
+        "dropped; its senders are slowed meanwhile; 0 for only the hard limit")(
         "shutdown-timeout", po::value<std::string>()->default_value("2"),
         "seconds to flush output to clients when stopping")(
         "log-level", po::value<std::string>()->default_value(defaults.log_level),
@@ -123,15 +222,11 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
             return options_exit{0, out.str()};
         }
         if (vm.count("version") != 0U) {
-            return options_exit{0, fmt::format("chat-server {} (protocol chat/1)\n", CHAT_VERSION)};
+            return options_exit{0, fmt::format("chat-server {} (protocol chat/2)\n", CHAT_VERSION)};
         }
         if (vm.count("config") != 0U) {
             const auto& path = vm["config"].as<std::string>();
-            std::ifstream file(path);
-            if (!file) {
-                return options_exit{2,
-                                    fmt::format("chat-server: cannot read config file '{}'", path)};
-            }
+            std::istringstream file(read_config_file(path));
             // Values already given on the command line are kept: store() never overwrites.
             try {
                 po::store(po::parse_config_file(file, daemon, /*allow_unregistered=*/false), vm);
@@ -155,11 +250,26 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.max_clients = number_option<std::size_t>(vm, "max-clients", 0, 10'000'000);
         c.max_per_ip = number_option<std::size_t>(vm, "max-per-ip", 0, 10'000'000);
         c.max_line = number_option<std::size_t>(vm, "max-line", 64, 1U << 20);
+        c.default_room = vm["default-room"].as<std::string>();
+        if (!c.default_room.empty() && c.default_room.front() != '#') {
+            // In the config file '#' starts a comment, so the room may be named without it.
+            c.default_room.insert(0, 1, '#');
+        }
+        if (!c.default_room.empty() && check_room_name(c.default_room) != room_name_fault::ok) {
+            throw bad_value{
+                fmt::format("--default-room must be # then 1 to 32 of A-Z a-z 0-9 _ - . "
+                            "(or '' for none), not '{}'",
+                            c.default_room)};
+        }
+        c.max_rooms = number_option<std::size_t>(vm, "max-rooms", 1, 10'000);
         c.max_send_queue = number_option<std::size_t>(vm, "max-send-queue", 0, 1ULL << 34);
+        // A rate below one line in 1000 s is no use, and a tiny one (1e-10) made the refill
+        // wait overflow the clock, which turned flood control off.
         const auto rate = parse_decimal(vm["rate"].as<std::string>(), 0, 1e9);
-        if (!rate) {
+        if (!rate || (*rate > 0 && *rate < 0.001)) {
             throw bad_value{fmt::format(
-                "--rate must be a number of lines per second (0 for no limit), not '{}'",
+                "--rate must be 0 (no limit) or from 0.001 to 1000000000 lines per second, "
+                "not '{}'",
                 vm["rate"].as<std::string>())};
         }
         c.rate = *rate;
@@ -172,6 +282,7 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.handshake_timeout = seconds_option(vm, "handshake-timeout");
         c.idle_timeout = seconds_option(vm, "idle-timeout");
         c.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
+        c.send_stall_timeout = seconds_option(vm, "send-stall-timeout");
         c.log_level = vm["log-level"].as<std::string>();
         static constexpr std::array<std::string_view, 7> levels = {
             "trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -14,7 +14,8 @@ struct options_exit {
 };
 
 /// Reads flags, then the `--config` file if one is named (the command line wins). Unknown flags
-/// and unknown keys in the file, bad values and out-of-range numbers are usage errors.
+/// and unknown keys in the file, bad values and out-of-range numbers, a config path that is not a
+/// regular file of at most 1 MiB: all are usage errors, each reported in one line.
 std::variant<server_config, options_exit> parse_server_options(int argc, const char* const* argv);
 
 }  // namespace chat

@@ -1,7 +1,5 @@
 #include "server/server.hpp"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <optional>
@@ -15,6 +13,10 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/encode.hpp"
+#include "common/names.hpp"
+#include "common/reply_text.hpp"
+#include "common/room_names.hpp"
 #include "server/exact_allocator.hpp"
 #include "server/peer_address.hpp"
 #include "server/session.hpp"
@@ -29,9 +31,8 @@ namespace {
 
 constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 constexpr auto sweep_interval = std::chrono::milliseconds(100);
-// Free heap memory is looked at every 10th sweep and given back past 1 MiB.
-constexpr int sweeps_per_trim_check = 10;
-constexpr std::size_t trim_floor_bytes = std::size_t{1} << 20;
+constexpr int sweeps_per_trim_check =
+    static_cast<int>(memory_policy::trim_check_interval / sweep_interval);
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
 
 std::size_t chunk_size_for(std::size_t max_line) {
@@ -44,17 +45,28 @@ std::size_t chunk_size_for(std::size_t max_line) {
 server::server(asio::io_context& io, const server_config& config, slab_pool& connection_memory)
     : config_(config),
       connection_memory_(connection_memory),
-      room_arena_(chunk_size_for(config.max_line)),
-      direct_arena_(chunk_size_for(config.max_line)),
-      lobby_(room_arena_, direct_arena_, std::random_device{}(), &connection_memory_),
+      room_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
+      direct_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
+      hub_(config_, room_arena_, direct_arena_, std::random_device{}(), &connection_memory_),
       sessions_(&connection_memory_),
       writes_(io),
       read_buffer_(read_buffer_size),
-      context_{io,     config_, connection_memory_, direct_arena_,
-               lobby_, writes_, sessions_,          read_buffer_},
+      context_{io,   config_, connection_memory_, direct_arena_,
+               hub_, writes_, sessions_,          read_buffer_},
       acceptor_(io),
       accept_retry_(io),
       sweep_timer_(io) {
+    hub_.hello_limits = format_limits({
+        .max_line = config_.max_line,
+        .max_name = max_name_length,
+        .max_rooms = config_.max_rooms,
+        .max_room_name = max_room_name_length,
+        .rate = config_.rate,
+        .burst = config_.burst,
+        .max_send_queue = config_.max_send_queue,
+        .idle_timeout = std::chrono::duration<double>(config_.idle_timeout).count(),
+        .handshake_timeout = std::chrono::duration<double>(config_.handshake_timeout).count(),
+    });
     const tcp::endpoint endpoint{asio::ip::make_address(config_.bind), config_.port};
     const auto fail = [&](const error_code& ec) {
         throw std::runtime_error(
@@ -128,21 +140,21 @@ void server::on_accept(const error_code& ec, tcp_socket socket) {
     if (config_.max_clients != 0 && sessions_.size() >= config_.max_clients) {
         spdlog::warn("{} refused: server full (--max-clients {})", describe(peer),
                      config_.max_clients);
-        refuse(socket, "ERR server-full the server is full; try again later\nBYE server full\n");
+        refuse(socket, protocol_error::server_full, reply_text::server_full(),
+               close_reason::server_full);
     } else if (config_.max_per_ip != 0 &&
                sessions_.count_from(peer.address()) >= config_.max_per_ip) {
         spdlog::warn("{} refused: too many connections from that address (--max-per-ip {})",
                      describe(peer), config_.max_per_ip);
-        refuse(socket, fmt::format("ERR too-many-from-address too many connections from your "
-                                   "address (at most {}); close one first\nBYE too many "
-                                   "connections\n",
-                                   config_.max_per_ip));
+        refuse(socket, protocol_error::too_many_from_address,
+               reply_text::too_many_from_address(config_.max_per_ip),
+               close_reason::too_many_from_address);
     } else {
         socket.non_blocking(true, opt_ec);
         socket.set_option(tcp::no_delay(true), opt_ec);
         spdlog::info("{} connected", describe(peer));
         auto s = std::allocate_shared<session>(
-            std::pmr::polymorphic_allocator<session>(&connection_memory_), std::move(socket),
+            std::pmr::polymorphic_allocator<session>(&connection_memory_), std::move(socket), peer,
             context_);
         sessions_.add(s, peer.address());
         s->start();
@@ -150,11 +162,17 @@ void server::on_accept(const error_code& ec, tcp_socket socket) {
     do_accept();
 }
 
-void server::refuse(tcp_socket& socket, std::string_view line) {
+void server::refuse(tcp_socket& socket, protocol_error code, std::string_view text,
+                    close_reason reason) {
+    const frame err = encode_error(direct_arena_, code, text);
+    const frame bye = encode_bye(direct_arena_, bye_text(reason));
+    const std::array<asio::const_buffer, 2> lines = {
+        asio::buffer(err.bytes().data(), err.bytes().size()),
+        asio::buffer(bye.bytes().data(), bye.bytes().size())};
     // A fresh socket's send buffer is empty, so this short write cannot block or be partial.
     error_code ec;
     socket.non_blocking(true, ec);
-    asio::write(socket, asio::buffer(line.data(), line.size()), ec);
+    asio::write(socket, lines, ec);
     socket.shutdown(tcp_socket::shutdown_send, ec);
     socket.close(ec);
 }
@@ -179,46 +197,15 @@ void server::sweep() {
     for (auto& [s, reason] : due) {
         s->on_deadline(reason);
     }
-    return_free_memory();
+    if (++sweeps_since_trim_check_ >= sweeps_per_trim_check) {
+        sweeps_since_trim_check_ = 0;
+        trimmer_.check(hub_.ids.last(), room_arena_, direct_arena_);
+    }
     if (stopping_ && sessions_.size() == 0) {
         spdlog::info("all connections closed; exiting");
         return;  // nothing left: let io.run() return
     }
     schedule_sweep();
-}
-
-void server::return_free_memory() {
-    // glibc hands freed heap memory back only from the top of the heap, so after a burst (deep
-    // send queues, a crowd that left) most of it would stay resident for good. After a second
-    // in which no message was routed, if at least 1 MiB more is free than after the last trim,
-    // give the free pages back, as jemalloc's decay does for Redis. Trimming walks the heap, so
-    // it waits for a quiet second rather than stall a busy loop. Free memory that trimming
-    // cannot return (parts of pages still in use) stays counted as free, hence "more than
-    // after the last trim".
-    if (++sweeps_since_trim_check_ < sweeps_per_trim_check) {
-        return;
-    }
-    sweeps_since_trim_check_ = 0;
-    const std::uint64_t routed = lobby_.messages_routed();
-    const bool quiet = routed == routed_at_trim_check_;
-    routed_at_trim_check_ = routed;
-    if (!quiet) {
-        return;
-    }
-    // Up to 4 idle 64 KiB chunks per arena are kept for the next burst; a quiet second ends it.
-    room_arena_.release_free_chunks();
-    direct_arena_.release_free_chunks();
-    const std::size_t free_now = ::mallinfo2().fordblks;
-    free_after_trim_ = std::min(free_after_trim_, free_now);
-    if (free_now >= free_after_trim_ + trim_floor_bytes) {
-        const auto started = std::chrono::steady_clock::now();
-        ::malloc_trim(0);
-        free_after_trim_ = ::mallinfo2().fordblks;
-        spdlog::debug("gave free memory back in {} us",
-                      std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started)
-                          .count());
-    }
 }
 
 void server::stop() {

@@ -11,7 +11,8 @@
 
 #include "common/frame_arena.hpp"
 #include "server/config.hpp"
-#include "server/room.hpp"
+#include "server/hub.hpp"
+#include "server/memory_policy.hpp"
 #include "server/server_context.hpp"
 #include "server/session_registry.hpp"
 #include "server/slab_pool.hpp"
@@ -20,7 +21,7 @@
 
 namespace chat {
 
-/// The daemon: accepts connections into one room, enforces connection limits, walks the sessions
+/// The daemon: accepts connections, enforces connection limits, walks the sessions
 /// for deadlines, and stops gracefully. Runs on the `io_context` it is given, on one thread.
 class server {
   public:
@@ -44,11 +45,12 @@ class server {
   private:
     void do_accept();
     void on_accept(const boost::system::error_code& ec, tcp_socket socket);
-    /// Answers a refused newcomer with one line and closes it; nothing else is kept of it.
-    static void refuse(tcp_socket& socket, std::string_view line);
+    /// Answers a refused newcomer with `ERR code text` and `BYE` and closes it; nothing else is
+    /// kept of it.
+    void refuse(tcp_socket& socket, protocol_error code, std::string_view text,
+                close_reason reason);
     void schedule_sweep();
     void sweep();
-    void return_free_memory();
 
     server_config config_;
     slab_pool& connection_memory_;
@@ -56,7 +58,7 @@ class server {
     // scheduler all hold frames from them.
     frame_arena room_arena_;
     frame_arena direct_arena_;
-    room lobby_;
+    hub hub_;
     session_registry sessions_;
     write_scheduler writes_;
     std::vector<char> read_buffer_;
@@ -64,9 +66,8 @@ class server {
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_retry_;
     boost::asio::steady_timer sweep_timer_;
+    memory_trimmer trimmer_;
     int sweeps_since_trim_check_ = 0;
-    std::size_t free_after_trim_ = 0;  // free heap bytes left by the last trim
-    std::uint64_t routed_at_trim_check_ = 0;
     bool stopping_ = false;
 };
 

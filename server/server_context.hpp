@@ -7,7 +7,7 @@
 
 #include "common/frame_arena.hpp"
 #include "server/config.hpp"
-#include "server/room.hpp"
+#include "server/hub.hpp"
 
 namespace chat {
 
@@ -23,14 +23,16 @@ struct server_context {
     slab_pool& memory;
     /// Where replies to one connection are encoded (room traffic has its own arena).
     frame_arena& arena;
-    room& lobby;
+    /// Names, rooms and ids: what the connection cores share.
+    hub& chat;
     write_scheduler& writes;
     session_registry& sessions;
     /// One scratch buffer for every read: sessions keep only the unfinished line, so an idle
     /// connection holds no read buffer at all.
     std::vector<char>& read_buffer;
-    /// The last PING token handed out.
-    std::uint64_t ping_tokens = 0;
+    /// Set by a receiver that a delivery left past its soft mark; the session handling the
+    /// current line reads it and pauses that sender (back-pressure, see session::deliver).
+    bool pressure = false;
 };
 
 }  // namespace chat

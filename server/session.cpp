@@ -12,7 +12,6 @@
 #include <boost/asio/post.hpp>
 
 #include "common/encode.hpp"
-#include "common/text_check.hpp"
 #include "server/peer_address.hpp"
 #include "server/session_registry.hpp"
 #include "server/slab_pool.hpp"
@@ -25,6 +24,12 @@ using boost::system::error_code;
 
 namespace {
 
+// How long a sender's reading pauses when a line of its pushed a receiver past the soft mark.
+constexpr auto pressure_pause = std::chrono::milliseconds(10);
+// A receiver whose socket took nothing for this long is not reading: no back-pressure for it.
+constexpr auto not_reading = std::chrono::milliseconds(200);
+// A read under flood control is at most max-line plus this.
+constexpr std::size_t throttled_read_slack = 4096;
 // How many reads one readiness event may do before other connections get their turn.
 constexpr int reads_per_event = 4;
 // How long a closing connection may take to read its BYE and hang up.
@@ -34,14 +39,6 @@ constexpr std::size_t iov_batch = 256;
 // Queued bytes past which a delivery writes at once instead of waiting for the scheduler.
 constexpr std::size_t eager_write_bytes = std::size_t{256} * 1024;
 
-std::string_view trim_blanks(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 bool is_disconnect(const error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset ||
            ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
@@ -49,29 +46,21 @@ bool is_disconnect(const error_code& ec) {
 
 }  // namespace
 
-session::session(tcp_socket socket, server_context& ctx)
+session::session(tcp_socket socket, const asio::ip::tcp::endpoint& peer, server_context& ctx)
     : socket_(std::move(socket)),
       ctx_(ctx),
+      peer_(peer),
       framer_(ctx.config.max_line),
       bucket_(ctx.config.rate, ctx.config.burst, clock::now()),
-      phase_started_(clock::now()),
-      last_heard_(phase_started_) {
-    error_code ec;
-    const auto remote = socket_.remote_endpoint(ec);
-    peer_ = {normalized(remote.address()), remote.port()};
-}
+      core_(*this, ctx.chat, clock::now()) {}
 
 void session::start() {
-    const auto& c = ctx_.config;
-    const std::string limits = fmt::format(
-        "max-line={},max-name={},rate={},burst={},max-send-queue={},idle-timeout={},"
-        "handshake-timeout={}",
-        c.max_line, max_name_length, c.rate, c.burst, c.max_send_queue,
-        std::chrono::duration<double>(c.idle_timeout).count(),
-        std::chrono::duration<double>(c.handshake_timeout).count());
-    reply({"HELLO", protocol_version, limits,
-           "Welcome! Send your name, or an empty line for a generated one."});
+    core_.start();
     wait_readable();
+}
+
+std::string session::describe_peer() const {
+    return describe(peer_);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -96,9 +85,15 @@ void session::on_readable(const error_code& ec) {
         return;  // cancelled by close; nothing else can fail a wait
     }
     auto& buffer = ctx_.read_buffer;
+    // Under flood control a read is at most a line and a little more: what the bucket cannot
+    // take yet is kept in the backlog, and this keeps that backlog small (a full read would be
+    // 64 KiB per throttled connection); the kernel holds the rest, and TCP slows the sender.
+    const std::size_t read_size =
+        ctx_.config.rate > 0 ? std::min(buffer.size(), ctx_.config.max_line + throttled_read_slack)
+                             : buffer.size();
     for (int round = 0; round < reads_per_event; ++round) {
         error_code read_ec;
-        const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+        const std::size_t n = socket_.read_some(asio::buffer(buffer.data(), read_size), read_ec);
         if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
             wait_readable();
             return;
@@ -142,18 +137,30 @@ bool session::consume(std::string_view bytes) {
         throttle(wait);
         return false;
     }
+    bool pressed = false;
     const std::size_t used = framer_.feed(bytes, [&](frame_event event, std::string_view line) {
-        last_heard_ = now;  // a whole line is a sign of life; a trickle of bytes is not
-        handle_line(event, line);
+        // Receivers this line pushes past their soft mark raise the flag (see deliver); only
+        // what happens while this line is handled counts against this sender.
+        ctx_.pressure = false;
+        if (event == frame_event::too_long) {
+            core_.on_line_too_long();
+        } else {
+            core_.on_line(line, now);
+        }
+        pressed = ctx_.pressure;
+        ctx_.pressure = false;
         bucket_.try_take(now);
-        return is_open() && bucket_.wait_time(now) == clock::duration::zero();
+        return is_open() && !pressed && bucket_.wait_time(now) == clock::duration::zero();
     });
     if (!is_open()) {
         return true;  // the line closed us; the caller reads on only to see the peer hang up
     }
-    if (used < bytes.size()) {
+    if (used < bytes.size() || pressed) {
+        // Flood control or a receiver that is behind: stop reading for a while, keeping what
+        // was read but not handled. TCP pushes back on the sender meanwhile; nothing is dropped.
         throttled().backlog.append(bytes.substr(used));
-        throttle(bucket_.wait_time(clock::now()));
+        const auto wait = bucket_.wait_time(clock::now());
+        throttle(pressed ? std::max<clock::duration>(wait, pressure_pause) : wait);
         return false;
     }
     return true;
@@ -191,144 +198,8 @@ void session::on_throttle_end() {
     }
 }
 
-void session::handle_line(frame_event event, std::string_view line) {
-    if (event == frame_event::too_long) {
-        send_error(protocol_error::line_too_long,
-                   fmt::format("lines are limited to {} bytes; that one was dropped",
-                               ctx_.config.max_line));
-        return;
-    }
-    switch (check_text(line)) {
-        case text_fault::ok:
-            break;
-        case text_fault::bad_utf8:
-            send_error(protocol_error::bad_encoding,
-                       "that line was not valid UTF-8; it was dropped");
-            return;
-        case text_fault::nul:
-            send_error(protocol_error::bad_encoding, "that line held a NUL byte; it was dropped");
-            return;
-        case text_fault::control_char:
-            send_error(protocol_error::bad_encoding,
-                       "that line held a control character; it was dropped");
-            return;
-    }
-    if (state_ == state::handshake) {
-        handle_name(line);
-    } else {
-        handle_command(line);
-    }
-}
-
-void session::handle_name(std::string_view line) {
-    const std::string_view wanted = trim_blanks(line);
-    switch (ctx_.lobby.join(shared_from_this(), wanted)) {
-        case route_result::ok:
-            state_ = state::registered;
-            reply({"WELCOME", name(), fmt::format("Hello {}! /help lists the commands.", name())});
-            spdlog::info("{} registered as {}", describe(peer_), name());
-            return;
-        case route_result::name_taken:
-            send_error(protocol_error::name_taken,
-                       fmt::format("the name {} is taken; send another", wanted));
-            return;
-        default:
-            send_error(protocol_error::name_invalid,
-                       "a name is 1 to 32 of A-Z a-z 0-9 _ - . and not 'server'; send another");
-            return;
-    }
-}
-
-void session::handle_command(std::string_view line) {
-    const command cmd = parse_command(line);
-    room& lobby = ctx_.lobby;
-    switch (cmd.kind) {
-        case command_kind::empty:
-            return;
-        case command_kind::say:
-            SPDLOG_DEBUG("MSG {}: {}", name(), cmd.text);
-            lobby.say(*this, cmd.text);
-            return;
-        case command_kind::me:
-            SPDLOG_DEBUG("ME {}: {}", name(), cmd.text);
-            lobby.act(*this, cmd.text);
-            return;
-        case command_kind::private_message:
-            if (lobby.whisper(*this, cmd.target, cmd.text) == route_result::ok) {
-                SPDLOG_DEBUG("PRIV {} -> {}: {}", name(), cmd.target, cmd.text);
-            } else {
-                send_error(protocol_error::no_such_user,
-                           fmt::format("nobody here is called {}", cmd.target));
-            }
-            return;
-        case command_kind::nick: {
-            const std::string old_name = name();
-            switch (lobby.rename(*this, cmd.target)) {
-                case route_result::ok:
-                    if (old_name != name()) {
-                        spdlog::info("{} renamed {} -> {}", describe(peer_), old_name, name());
-                    }
-                    return;
-                case route_result::name_taken:
-                    send_error(protocol_error::name_taken,
-                               fmt::format("the name {} is taken", cmd.target));
-                    return;
-                default:
-                    send_error(protocol_error::name_invalid,
-                               "a name is 1 to 32 of A-Z a-z 0-9 _ - . and not 'server'");
-                    return;
-            }
-        }
-        case command_kind::who:
-            lobby.who(*this);
-            return;
-        case command_kind::ping:
-            if (cmd.text.empty()) {
-                reply({"PONG"});
-            } else {
-                reply({"PONG", cmd.text});
-            }
-            return;
-        case command_kind::pong:
-            if (cmd.text == decimal(ping_sent_).view()) {
-                ping_sent_ = 0;
-            }
-            return;
-        case command_kind::help:
-            reply({"INFO", "Type a line to talk to the room. Commands:"});
-            reply({"INFO", "@NAME TEXT or /msg NAME TEXT - a private message"});
-            reply({"INFO", "/me ACTION - an action, shown as '* you ACTION'"});
-            reply({"INFO", "/nick NAME - change your name; /who - who is here"});
-            reply({"INFO", "/ping [TOKEN] - PONG back; /stats - server figures"});
-            reply({"INFO", "/quit [REASON] - leave; //TEXT sends /TEXT"});
-            return;
-        case command_kind::stats:
-            reply({"INFO", fmt::format("connections={} users={} messages={}", ctx_.sessions.size(),
-                                       lobby.size(), lobby.messages_routed())});
-            return;
-        case command_kind::quit:
-            close(close_reason::quit, cmd.text);
-            return;
-        case command_kind::unknown:
-            send_error(protocol_error::unknown_command,
-                       fmt::format("there is no command /{}; /help lists them", cmd.target));
-            return;
-        case command_kind::usage:
-            send_error(protocol_error::usage, fmt::format("usage: {}", usage_of(cmd.target)));
-            return;
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-void session::reply(std::initializer_list<std::string_view> fields) {
-    deliver(encode_line(ctx_.arena, fields));
-}
-
-void session::send_error(protocol_error code, std::string_view text) {
-    reply({"ERR", to_string(code), text});
-}
 
 void session::deliver(const frame& f, urgency when) {
     if (state_ == state::closed || output_refused_ || half_closed_) {
@@ -342,7 +213,9 @@ void session::deliver(const frame& f, urgency when) {
     const std::size_t eager =
         limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 2);
     if (out_.bytes() >= eager && !waiting_writable_) {
-        switch (write_queued()) {
+        const auto result = write_queued();
+        after_write();
+        switch (result) {
             case write_result::done:
                 return;
             case write_result::blocked:
@@ -359,6 +232,9 @@ void session::deliver(const frame& f, urgency when) {
         refuse_output(close_reason::slow_consumer);
         return;
     }
+    if (limit != 0 && out_.bytes() > limit / 2) {
+        on_past_soft_mark();
+    }
     if (when == urgency::soon) {
         if (!flush_scheduled_ && !soon_scheduled_ && !waiting_writable_) {
             soon_scheduled_ = true;
@@ -367,6 +243,33 @@ void session::deliver(const frame& f, urgency when) {
         return;
     }
     schedule_flush();
+}
+
+void session::on_past_soft_mark() {
+    // Past half the limit a receiver is behind, not yet lost. Ask the sender of the line being
+    // handled to pause (consume() reads the flag), so a burst slows down to what the receiver
+    // takes instead of dropping a reader that keeps up on average. Each time it falls behind a
+    // receiver may cause at most a quarter of --send-stall-timeout of such pauses: one that never
+    // catches up cannot hold a room back for long. It is dropped when it reaches the hard limit,
+    // or has stayed past the soft mark for --send-stall-timeout (check_deadlines).
+    // A receiver whose socket has taken nothing for a while is not reading at all: slowing its
+    // senders would not help it, so it only runs into the hard limit.
+    const auto now = clock::now();
+    if (stalled_since_ == clock::time_point{}) {
+        stalled_since_ = now;
+    }
+    if (pressure_caused_ < ctx_.config.send_stall_timeout / 4 &&
+        now - last_progress_ < not_reading) {
+        ctx_.pressure = true;
+        pressure_caused_ += pressure_pause;
+    }
+}
+
+void session::after_write() {
+    if (out_.bytes() <= ctx_.config.max_send_queue / 2) {
+        stalled_since_ = clock::time_point{};  // caught up: a later fall behind starts afresh
+        pressure_caused_ = clock::duration::zero();
+    }
 }
 
 void session::refuse_output(close_reason reason) {
@@ -409,6 +312,9 @@ session::write_result session::write_queued() {
             return write_result::failed;
         }
         out_.consume(static_cast<std::size_t>(written));
+        if (written > 0) {
+            last_progress_ = clock::now();  // a few ns beside a write of microseconds
+        }
         if (static_cast<std::size_t>(written) < total) {
             return write_result::blocked;
         }
@@ -422,7 +328,9 @@ void session::flush() {
     if (state_ == state::closed || waiting_writable_) {
         return;
     }
-    switch (write_queued()) {
+    const auto result = write_queued();
+    after_write();
+    switch (result) {
         case write_result::done:
             if (state_ == state::closing) {
                 on_flushed();
@@ -456,19 +364,18 @@ void session::wait_writable() {
 // Closing
 
 void session::close(close_reason reason, std::string_view text) {
-    if (state_ == state::closing || state_ == state::closed) {
+    if (state_ != state::open) {
         return;
     }
-    const bool was_member = state_ == state::registered;
     state_ = state::closing;
     reason_ = reason;
-    phase_started_ = clock::now();
-    if (was_member) {
-        spdlog::info("{} ({}) disconnected: {}", describe(peer_), name(), to_string(reason));
-        ctx_.lobby.leave(*this, to_leave_reason(reason), text, reason != close_reason::shutdown);
+    closing_started_ = clock::now();
+    if (core_.registered()) {
+        spdlog::info("{} ({}) disconnected: {}", describe(peer_), core_.name(), to_string(reason));
     } else {
         spdlog::info("{} disconnected before registering: {}", describe(peer_), to_string(reason));
     }
+    core_.on_close(reason, text);
     if (throttle_) {
         throttle_->timer.cancel();
         throttle_->backlog.clear();
@@ -481,24 +388,7 @@ void session::close(close_reason reason, std::string_view text) {
         schedule_flush();  // the peer only stopped sending: flush its replies, then close
         return;
     }
-    std::string_view bye = "closing";
-    switch (reason) {
-        case close_reason::quit:
-            bye = "goodbye";
-            break;
-        case close_reason::idle_timeout:
-            bye = "idle for too long";
-            break;
-        case close_reason::handshake_timeout:
-            bye = "no name given in time";
-            break;
-        case close_reason::shutdown:
-            bye = "server shutting down";
-            break;
-        default:
-            break;
-    }
-    out_.push(encode_line(ctx_.arena, {"BYE", bye}));
+    out_.push(encode_bye(ctx_.arena, bye_text(reason)));
     schedule_flush();
 }
 
@@ -541,34 +431,21 @@ void session::finish() {
 }
 
 std::optional<close_reason> session::check_deadlines(clock::time_point now) {
-    const auto& c = ctx_.config;
     switch (state_) {
-        case state::handshake:
-            if (c.handshake_timeout.count() > 0 && now - phase_started_ >= c.handshake_timeout) {
-                return close_reason::handshake_timeout;
+        case state::open: {
+            const auto stall = ctx_.config.send_stall_timeout;
+            if (stalled_since_ != clock::time_point{} && stall.count() > 0 &&
+                now - stalled_since_ >= stall) {
+                return close_reason::slow_consumer;
             }
-            return std::nullopt;
-        case state::registered: {
-            if (c.idle_timeout.count() == 0) {
-                return std::nullopt;
-            }
-            const auto quiet = now - last_heard_;
-            if (quiet >= c.idle_timeout) {
-                return close_reason::idle_timeout;
-            }
-            if (quiet < c.idle_timeout / 2) {
-                ping_sent_ = 0;  // heard from since the last PING, which needs no answer now
-            } else if (ping_sent_ == 0) {
-                ping_sent_ = ++ctx_.ping_tokens;
-                reply({"PING", decimal(ping_sent_).view()});
-            }
-            return std::nullopt;
+            return core_.check_deadlines(now);
         }
         case state::closing: {
-            const auto bound = reason_ == close_reason::shutdown
-                                   ? std::chrono::duration_cast<clock::duration>(c.shutdown_timeout)
-                                   : std::chrono::duration_cast<clock::duration>(linger_bound);
-            if (now - phase_started_ >= bound) {
+            const auto bound =
+                reason_ == close_reason::shutdown
+                    ? std::chrono::duration_cast<clock::duration>(ctx_.config.shutdown_timeout)
+                    : std::chrono::duration_cast<clock::duration>(linger_bound);
+            if (now - closing_started_ >= bound) {
                 return reason_;
             }
             return std::nullopt;

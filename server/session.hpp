@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,47 +16,51 @@
 #include "common/protocol.hpp"
 #include "common/token_bucket.hpp"
 #include "server/close_reason.hpp"
+#include "server/connection.hpp"
 #include "server/flush_target.hpp"
-#include "server/participant.hpp"
 #include "server/server_context.hpp"
 #include "server/tcp_socket.hpp"
+#include "server/transport.hpp"
 
 namespace chat {
 
-/// One TCP client: reads lines, turns them into room requests, and sends what is queued for it.
-/// Kept alive by the registry and its pending operations; the room holds it while it is a member.
+/// One TCP client: the transport under a `connection` core. It reads and frames lines, applies
+/// flood control, writes what the core and the rooms queue, and runs the close. What the lines
+/// mean is the core's business. Kept alive by the registry and its pending operations.
 ///
-/// The connection's life, one thread, no locks:
+/// The socket's life, one thread, no locks:
 ///
-///   handshake --name accepted--> registered --/quit, error, timeout, shutdown--> closing
-///       |                                                                          |
-///       +--handshake timeout, error---------------------------------------> closing |
-///                                                                                  v
-///   closing: leaves the room at once (the others see LEAVE), flushes BYE, half-closes, then
-///   reads and drops input until the peer closes or the linger bound passes -> closed.
-///   A slow consumer, a reset or an I/O error skip the goodbye and go straight to closed.
+///   open --/quit, EOF, error, timeout, shutdown, slow consumer--> closing --> closed
+///
+///   closing: the core leaves its rooms at once (the others see LEAVE), BYE is flushed, the
+///   socket half-closes, then input is read and dropped until the peer closes or the linger
+///   bound passes. A slow consumer, a reset or an I/O error skip the goodbye: straight to closed.
 ///
 /// Reading waits for readability, then reads into the server's shared buffer and handles every
 /// complete line before reading again; only an unfinished line is kept here. While the flood
 /// bucket is empty no more is read, so TCP slows the sender down and nothing is dropped.
 /// Writing is deferred to the write scheduler and done with `writev` straight from the shared
 /// frame chunks; when the socket is full the session waits for writability and tries again.
-class session final : public participant,
+class session final : public transport,
                       public flush_target,
                       public std::enable_shared_from_this<session> {
   public:
     using clock = std::chrono::steady_clock;
 
-    session(tcp_socket socket, server_context& ctx);
+    /// `peer` is the address read once at accept: the registry's per-address count is keyed
+    /// by it, so it must never be read again (a reset in between would make it 0.0.0.0).
+    session(tcp_socket socket, const boost::asio::ip::tcp::endpoint& peer, server_context& ctx);
 
     /// Sends HELLO and starts reading.
     void start();
 
-    using participant::deliver;
     void deliver(const frame& f, urgency when) override;
 
-    /// Begins closing for `reason`; `text` goes into LEAVE (after /quit) or BYE. Idempotent.
-    void close(close_reason reason, std::string_view text = {});
+    /// Begins closing for `reason`; `text` goes into LEAVE (after /quit). Idempotent.
+    void close(close_reason reason, std::string_view text) override;
+    void close(close_reason reason) { close(reason, {}); }
+
+    std::string describe_peer() const override;
 
     /// Writes as much of the queue as the socket takes. Called by the write scheduler.
     void flush() override;
@@ -75,7 +78,7 @@ class session final : public participant,
 
   private:
     friend class session_registry;
-    enum class state : std::uint8_t { handshake, registered, closing, closed };
+    enum class state : std::uint8_t { open, closing, closed };
     /// Made on the first flood only, so a well-behaved connection never pays for it.
     struct throttle_state {
         explicit throttle_state(boost::asio::io_context& io) : timer(io) {}
@@ -89,23 +92,22 @@ class session final : public participant,
     void wait_readable();
     void on_readable(const boost::system::error_code& ec);
     void on_eof();
-    bool is_open() const { return state_ == state::handshake || state_ == state::registered; }
+    bool is_open() const { return state_ == state::open; }
     /// Feeds `bytes` to the framer and handles its lines; keeps what it cannot handle yet (flood
     /// control) in the backlog. Returns false when reading must pause.
     bool consume(std::string_view bytes);
-    void handle_line(frame_event event, std::string_view line);
-    void handle_name(std::string_view line);
-    void handle_command(std::string_view line);
     throttle_state& throttled();
     void throttle(clock::duration wait);
     void on_throttle_end();
 
-    void reply(std::initializer_list<std::string_view> fields);
-    void send_error(protocol_error code, std::string_view text);
     enum class write_result { done, blocked, failed };
     /// Writes until the queue is empty or the socket is full; never closes (on failure it
     /// clears the queue and records why in write_failure_).
     write_result write_queued();
+    /// A delivery left more than half of --max-send-queue unsent: back-pressure and stall clock.
+    void on_past_soft_mark();
+    /// Resets the stall clock once the queue is back under the soft mark.
+    void after_write();
     /// Drops all output and closes from a fresh handler: safe inside a broadcast.
     void refuse_output(close_reason reason);
     void schedule_flush();
@@ -120,11 +122,13 @@ class session final : public participant,
     line_framer framer_;
     token_bucket bucket_;
     std::unique_ptr<throttle_state> throttle_;
-    clock::time_point phase_started_;  // when the handshake, or the closing, began
-    clock::time_point last_heard_;
-    std::uint64_t ping_sent_ = 0;  // token of the unanswered PING, 0 when none
+    connection core_;
+    clock::time_point closing_started_;
+    clock::time_point stalled_since_{};  // when the queue passed the soft mark; zero: under it
+    clock::duration pressure_caused_{};  // pauses asked of senders since it fell behind
+    clock::time_point last_progress_{};  // the last write the socket took bytes of
     std::size_t registry_slot_ = 0;
-    state state_ = state::handshake;
+    state state_ = state::open;
     close_reason reason_ = close_reason::disconnected;
     bool flush_scheduled_ = false;
     bool soon_scheduled_ = false;

@@ -1,6 +1,6 @@
 #include "server/session_registry.hpp"
 
-#include "common/spare_capacity.hpp"
+#include "server/memory_policy.hpp"
 #include "server/session.hpp"
 
 namespace chat {

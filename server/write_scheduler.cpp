@@ -5,22 +5,9 @@
 #include <boost/asio/post.hpp>
 
 #include "server/flush_target.hpp"
+#include "server/memory_policy.hpp"
 
 namespace chat {
-
-namespace {
-
-/// Empties a batch; a batch as large as a crowd's does not keep its array once the crowd is gone.
-void clear_batch(std::vector<std::shared_ptr<flush_target>>& batch) {
-    constexpr std::size_t keep_capacity = 1024;
-    if (batch.capacity() > keep_capacity) {
-        std::vector<std::shared_ptr<flush_target>>().swap(batch);
-    } else {
-        batch.clear();
-    }
-}
-
-}  // namespace
 
 void write_scheduler::schedule(std::shared_ptr<flush_target> t) {
     pending_.push_back(std::move(t));
@@ -32,7 +19,7 @@ void write_scheduler::schedule(std::shared_ptr<flush_target> t) {
 
 void write_scheduler::run() {
     if (next_ == running_.size()) {
-        clear_batch(running_);
+        clear_and_give_back(running_);
         next_ = 0;
         // A flush can close a session, whose LEAVE schedules more flushes: those go to the fresh
         // pending list and a later batch, never into the list being walked.
@@ -46,7 +33,7 @@ void write_scheduler::run() {
         run_after_input();
         return;
     }
-    clear_batch(running_);
+    clear_and_give_back(running_);
     next_ = 0;
     posted_ = false;
 }
@@ -75,7 +62,7 @@ void write_scheduler::run_soon() {
     for (const auto& t : soon_running_) {
         t->flush();
     }
-    clear_batch(soon_running_);
+    clear_and_give_back(soon_running_);
 }
 
 }  // namespace chat

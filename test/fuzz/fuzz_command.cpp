@@ -1,7 +1,8 @@
-// libFuzzer target: the command parser, the name rules and the server-line encoder, on any
-// bytes. The parser must map every line to a kind whose fields are views into that line and
-// fit the kind; the name rules must agree with their documented set and ignore case; an encoded
-// line must be exactly its fields joined by spaces and one `\n`.
+// libFuzzer target: the command parser, the name and room-name rules, and the server-line
+// encoders with the parser that reads them back, on any bytes. The parser must map every line to a
+// kind whose fields are views into that line and fit the kind; the name rules must agree with their
+// documented set and ignore case; an encoded line must be exactly its fields joined by spaces and
+// one `\n`.
 //
 // Input: the whole input is parsed as a command line and checked as a name; its first bytes
 // also seed the name generator.
@@ -16,6 +17,8 @@
 #include "common/frame_arena.hpp"
 #include "common/names.hpp"
 #include "common/protocol.hpp"
+#include "common/room_names.hpp"
+#include "common/server_line.hpp"
 #include "test/fuzz/fuzz_check.hpp"
 
 namespace {
@@ -48,7 +51,8 @@ void check_command(std::string_view line) {
                 FUZZ_CHECK(cmd.text == line.substr(1));  // the escape drops one slash only
             } else {
                 FUZZ_CHECK(cmd.text == line);  // a message goes out exactly as typed
-                FUZZ_CHECK(!line.starts_with('/') && !line.starts_with('@'));
+                FUZZ_CHECK(!line.starts_with('/') && !line.starts_with('@') &&
+                           !line.starts_with('#'));
             }
             break;
         case chat::command_kind::private_message:
@@ -57,6 +61,21 @@ void check_command(std::string_view line) {
             FUZZ_CHECK(cmd.target.find(' ') == std::string_view::npos);
             FUZZ_CHECK(!cmd.text.empty() && cmd.text.front() != ' ');
             break;
+        case chat::command_kind::room_say:
+            FUZZ_CHECK(line.starts_with('#') && cmd.target.starts_with('#'));
+            FUZZ_CHECK(cmd.target.size() >= 2 && cmd.target.find(' ') == std::string_view::npos);
+            FUZZ_CHECK(!cmd.text.empty() && cmd.text.front() != ' ');
+            FUZZ_CHECK(cmd.target.data() == line.data());  // the room is the line's first word
+            break;
+        case chat::command_kind::who:
+        case chat::command_kind::part:
+        case chat::command_kind::topic:
+            FUZZ_CHECK(line.starts_with('/'));
+            // The room is optional; when given it is one word that starts with '#'.
+            FUZZ_CHECK(cmd.target.empty() || (cmd.target.starts_with('#') &&
+                                              cmd.target.find(' ') == std::string_view::npos));
+            break;
+        case chat::command_kind::join:
         case chat::command_kind::nick:
             FUZZ_CHECK(!cmd.target.empty());
             FUZZ_CHECK(cmd.target.front() != ' ' && cmd.target.back() != ' ');
@@ -70,10 +89,10 @@ void check_command(std::string_view line) {
             FUZZ_CHECK(cmd.target.find(' ') == std::string_view::npos);
             break;
         case chat::command_kind::usage:
-            FUZZ_CHECK(cmd.target == "msg" || cmd.target == "@" || cmd.target == "nick" ||
-                       cmd.target == "me" || cmd.target == "pong");
+            // Every command that can be misused has a usage line of its own.
+            FUZZ_CHECK(chat::usage_of(cmd.target) != "see /help");
             break;
-        default:  // who, ping, help, quit, stats
+        default:  // rooms, ping, help, quit, stats
             FUZZ_CHECK(line.starts_with('/'));
             FUZZ_CHECK(cmd.text.empty() || (cmd.text.front() != ' ' && cmd.text.back() != ' '));
             break;
@@ -113,6 +132,60 @@ void check_name(std::string_view name) {
     FUZZ_CHECK(chat::check_name(key) == fault);
 }
 
+void check_room_name(std::string_view name) {
+    const chat::room_name_fault fault = chat::check_room_name(name);
+    bool all_name_chars = name.size() > 1;
+    for (const char c : name.substr(name.empty() ? 0 : 1)) {
+        all_name_chars = all_name_chars && name_char(c);
+    }
+    const bool expected_ok =
+        name.starts_with('#') && name.size() <= chat::max_room_name_length && all_name_chars;
+    FUZZ_CHECK((fault == chat::room_name_fault::ok) == expected_ok);
+    FUZZ_CHECK(chat::room_key(upper(name)) == chat::room_key(name));
+}
+
+/// One word of `s` with no spaces or newlines, never empty: a field the server would send.
+std::string as_field(std::string_view s) {
+    std::string out;
+    for (const char c : s) {
+        out.push_back(c == ' ' || c == '\n' ? '_' : c);
+    }
+    return out.empty() ? std::string("x") : out;
+}
+
+/// The typed encoders and the parser agree: whatever goes into a line comes back out.
+void check_round_trip(std::string_view input) {
+    const std::size_t cut = input.size() / 3;
+    const std::string room = as_field(input.substr(0, cut));
+    const std::string name = as_field(input.substr(cut, cut));
+    std::string text(input.substr(2 * cut));
+    for (char& c : text) {
+        c = c == '\n' ? ' ' : c;
+    }
+    chat::frame_arena arena(256, 2);
+    const auto parse = [](const chat::frame& f) {
+        auto bytes = f.bytes();
+        FUZZ_CHECK(bytes.ends_with('\n'));
+        bytes.remove_suffix(1);
+        const auto line = chat::parse_server_line(bytes);
+        FUZZ_CHECK(line.has_value());
+        return *line;
+    };
+    const chat::frame msg = chat::encode_room_message(arena, chat::server_tag::msg, room, "42",
+                                                      "2026-11-21T14:03:12.345Z", name, text);
+    const auto m = parse(msg);
+    FUZZ_CHECK(m.tag == chat::server_tag::msg && m.room == room && m.id == "42" && m.name == name &&
+               m.text == text);
+    const chat::frame leave = chat::encode_leave(arena, room, name, chat::leave_reason::part, text);
+    const auto l = parse(leave);
+    FUZZ_CHECK(l.tag == chat::server_tag::leave && l.room == room && l.name == name &&
+               l.code == "part" && l.text == text);
+    const chat::frame topic = chat::encode_topic(arena, room, name, "t", text);
+    const auto t = parse(topic);
+    FUZZ_CHECK(t.tag == chat::server_tag::topic && t.room == room && t.name == name &&
+               t.text == text);
+}
+
 void check_encode(std::string_view input) {
     // Fields as the server builds them: no newline in any field (the text check has seen to it).
     const std::size_t cut = input.size() / 2;
@@ -143,6 +216,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_command(input);
     check_name(input);
     check_encode(input);
+    check_room_name(input);
+    check_round_trip(input);
 
     std::uint64_t seed = 0;
     std::memcpy(&seed, data, size < sizeof seed ? size : sizeof seed);

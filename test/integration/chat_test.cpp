@@ -202,3 +202,51 @@ TEST_CASE("server-full refuses newcomers and leaves members alone", "[chat]") {
     a.send_line("still fine");
     CHECK(b.read_until("MSG ")->find("still fine") != std::string::npos);
 }
+
+TEST_CASE("a look-alike of a name in use is refused until its holder leaves", "[chat][names]") {
+    test_server server;
+    line_client alice(server.port());
+    alice.register_as("alice");
+    line_client bob(server.port());
+    bob.register_as("bob");
+    REQUIRE(alice.read_until("JOIN bob"));
+
+    line_client eve(server.port());
+    REQUIRE(eve.read_until("HELLO "));
+    for (const char* look_alike : {"aIice", "al1ce", "AL1CE", "a1ice"}) {
+        INFO(look_alike);
+        eve.send_line(look_alike);
+        const auto err = eve.read_until("ERR ");
+        REQUIRE(err);
+        CHECK(*err == "ERR name-taken the name " + std::string(look_alike) +
+                          " is too similar to alice; send another");
+    }
+    eve.send_line("ALICE");  // the same name in another case reads as before
+    CHECK(eve.read_until("ERR ") ==
+          std::optional<std::string>("ERR name-taken the name ALICE is taken; send another"));
+    // Names that read as command-line options or as paths, each refused with its reason.
+    for (const char* option : {"-rf", "--help"}) {
+        INFO(option);
+        eve.send_line(option);
+        const auto err = eve.read_until("ERR ");
+        REQUIRE(err);
+        CHECK(err->rfind("ERR name-invalid a name cannot start with '-'", 0) == 0);
+    }
+    for (const char* dots : {".", ".."}) {
+        INFO(dots);
+        eve.send_line(dots);
+        const auto err = eve.read_until("ERR ");
+        REQUIRE(err);
+        CHECK(err->rfind("ERR name-invalid a name cannot be only dots", 0) == 0);
+    }
+    // A rename is held to the same rule.
+    bob.send_line("/nick aIice");
+    CHECK(bob.read_until("ERR ") ==
+          std::optional<std::string>("ERR name-taken the name aIice is too similar to alice"));
+
+    alice.send_line("/quit");
+    REQUIRE(bob.read_until("LEAVE alice"));
+    eve.send_line("aIice");
+    CHECK(eve.read_until("WELCOME ")->rfind("WELCOME aIice ", 0) == 0);
+    CHECK(bob.read_until("JOIN ") == std::optional<std::string>("JOIN aIice"));
+}

@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -106,4 +108,21 @@ TEST_CASE("a config file is read and an unknown key in it refused", "[cli]") {
     std::remove(path);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("colour") != std::string::npos);
+}
+
+TEST_CASE("values that overflowed, truncated or hung are one line on stderr and exit 2", "[cli]") {
+    char dir[] = "/tmp/chat-conf-dir-XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    for (auto args : {std::vector<std::string>{"--rate", "1e-10", "--burst", "1"},
+                      std::vector<std::string>{"--idle-timeout", "0.0004"},
+                      std::vector<std::string>{"--config", dir},
+                      std::vector<std::string>{"--config", "/dev/zero"}}) {
+        args.insert(args.end(), {"--port", "0"});  // should it start after all, not on 7777
+        const auto r = run_command(server_binary(), args, 5s);
+        INFO(args[0] << ' ' << args[1] << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(count_lines(r.err) == 1);
+        CHECK(r.out.empty());
+    }
+    rmdir(dir);
 }

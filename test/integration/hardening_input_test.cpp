@@ -310,3 +310,45 @@ TEST_CASE("hardening: no line can pass for another member's or the server's",
         }
     }
 }
+
+TEST_CASE("hardening: Unicode line breaks and bidi overrides are refused, isolates relayed",
+          "[hardening][input][encoding]") {
+    test_server server;
+    line_client mallory_c(server.port());
+    line_client observer_c(server.port());
+    mallory_c.register_as("mallory");
+    observer_c.register_as("observer");
+    inbox observer(observer_c);
+
+    const std::string forged = "MSG 1 2026-11-21T14:03:12.345Z alice forged";
+    const std::vector<std::string> bad = {
+        "hi \xe2\x80\xa8" + forged,  // U+2028: splitlines() sees two lines
+        "hi \xe2\x80\xa9" + forged,  // U+2029
+        "hi \xc2\x85" + forged,      // U+0085 NEL, a C1 control
+        "exe.\xe2\x80\xae"
+        "txt",                                // U+202E RLO
+        "\xe2\x80\xaa lre \xe2\x80\xac pdf",  // U+202A LRE .. U+202C PDF
+        "\xe2\x80\xab rle",                   // U+202B
+        "\xe2\x80\xad lro",                   // U+202D
+        "/me \xe2\x80\xa8" + forged,
+        "@observer \xe2\x80\xa9" + forged,
+        "/nick \xe2\x80\xae"
+        "eve",
+    };
+    for (const auto& line : bad) {
+        INFO(line);
+        REQUIRE(mallory_c.send_line(line));
+        CHECK(starts_with(next_error(mallory_c), "ERR bad-encoding "));
+    }
+    // Isolates are allowed: the bundled client closes any left open.
+    const std::string isolates = "\xe2\x81\xa7olleh\xe2\x81\xa9 and \xe2\x81\xa6open";
+    mallory_c.send_line(isolates);
+    CHECK(observer.next_msg("mallory", 3s) == isolates);
+    observer.drain(200ms);
+    CHECK(observer.senders_pending().empty());
+    for (const auto& line : observer.all()) {
+        INFO(line);
+        CHECK(terminal_safe(line));
+        CHECK(line.find("alice") == std::string::npos);
+    }
+}

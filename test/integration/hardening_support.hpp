@@ -39,9 +39,9 @@ struct relayed {
 /// Splits a relayed line into its fields; nothing for any other line.
 std::optional<relayed> parse_relayed(std::string_view line);
 
-/// True if `text` is well-formed UTF-8 with no C0 control but TAB, no DEL and no C1 control:
-/// what may safely reach another user's terminal. Written apart from common/text_check on
-/// purpose, so the tests do not trust the code they check.
+/// True if `text` is well-formed UTF-8 with no C0 control but TAB, no DEL, no C1 control, no
+/// U+2028/U+2029 and no bidi embedding or override: what may safely reach another user's terminal.
+/// Written apart from common/text_check on purpose, so the tests do not trust the code they check.
 bool terminal_safe(std::string_view text);
 
 /// Everything one client receives, sorted as it arrives: room messages into one queue per

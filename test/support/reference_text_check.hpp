@@ -9,7 +9,8 @@ namespace chat::test {
 
 // An independent classifier for what `check_text` must accept, written from Unicode's table of
 // well-formed UTF-8 byte sequences (Table 3-7) rather than from bit masks, so that the fuzzer
-// and the integration tests judge the server by a second reading of the rules.
+// and the integration tests judge the server by a second reading of the rules. The characters
+// refused as `layout_control` are matched here by their encoded bytes, not by code point.
 
 /// The first fault in `s`, scanning left to right one character at a time.
 inline chat::text_fault reference_text_check(std::string_view s) {
@@ -64,6 +65,12 @@ inline chat::text_fault reference_text_check(std::string_view s) {
         }
         if (b == 0xC2 && at(i + 1) <= 0x9F) {
             return chat::text_fault::control_char;  // U+0080..U+009F
+        }
+        // E2 80 A8..AE: U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR and the bidi
+        // embeddings and overrides U+202A..U+202E. The isolates U+2066..U+2069 (E2 81 A6..A9)
+        // are allowed.
+        if (b == 0xE2 && at(i + 1) == 0x80 && at(i + 2) >= 0xA8 && at(i + 2) <= 0xAE) {
+            return chat::text_fault::layout_control;
         }
         i += len;
     }

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace chat::test {
@@ -79,15 +80,22 @@ std::string server_binary() {
     return CHAT_SERVER_BINARY;
 }
 
-test_server::test_server(std::vector<std::string> args) : log_path_(temp_path("server-log")) {
+test_server::test_server(std::vector<std::string> args)
+    : stderr_path_(temp_path("server-log")), log_path_(stderr_path_) {
     bool has_port = false;
-    for (const auto& a : args) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
         has_port = has_port || a == "--port" || a.rfind("--port=", 0) == 0;
+        if (a == "--log-file" && i + 1 < args.size()) {
+            log_path_ = args[i + 1];
+        } else if (a.rfind("--log-file=", 0) == 0) {
+            log_path_ = a.substr(std::string_view("--log-file=").size());
+        }
     }
     if (!has_port) {
         args.insert(args.begin(), {"--port", "0"});
     }
-    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_TRUNC);
+    const int log_fd = ::open(stderr_path_.c_str(), O_WRONLY | O_TRUNC);
     pid_ = spawn(server_binary(), args, log_fd, log_fd);
     ::close(log_fd);
 
@@ -103,7 +111,8 @@ test_server::test_server(std::vector<std::string> args) : log_path_(temp_path("s
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             exited_ = true;
-            throw std::runtime_error("chat-server exited at start: " + text);
+            const std::string said = log_path_ == stderr_path_ ? text : text + stderr_text();
+            throw std::runtime_error("chat-server exited at start: " + said);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -119,7 +128,7 @@ test_server::~test_server() {
             ::waitpid(pid_, nullptr, 0);
         }
     }
-    ::unlink(log_path_.c_str());
+    ::unlink(stderr_path_.c_str());
 }
 
 void test_server::signal(int signal_number) const {
@@ -132,6 +141,10 @@ int test_server::wait_exit(std::chrono::milliseconds limit) {
 
 std::string test_server::log() const {
     return read_file(log_path_);
+}
+
+std::string test_server::stderr_text() const {
+    return read_file(stderr_path_);
 }
 
 std::size_t test_server::open_fds() const {

@@ -11,7 +11,9 @@ namespace chat::test {
 
 /// The real `chat-server` binary, started on 127.0.0.1 with `--port 0` (unless the arguments
 /// name a port) and stopped with SIGTERM when this goes out of scope. Its stderr goes to a file
-/// that tests can read, so a chatty log can never block the daemon on a full pipe.
+/// that tests can read, so a chatty log can never block the daemon on a full pipe. With
+/// `--log-file PATH` among the arguments, `log()` (and the wait for the port) reads PATH instead;
+/// the test owns that file.
 class test_server {
   public:
     /// Starts the server with `args` added to the defaults and waits (bounded) until it logs the
@@ -29,15 +31,18 @@ class test_server {
     /// Waits up to `limit` for the daemon to exit; returns its exit code, or -1 on time-out
     /// (or -signal if a signal ended it).
     int wait_exit(std::chrono::milliseconds limit);
-    /// Everything it has logged so far.
+    /// Everything it has logged so far (to stderr, or to the file named by `--log-file`).
     std::string log() const;
+    /// What it wrote to stderr so far.
+    std::string stderr_text() const;
     /// Open file descriptors of the daemon now (from /proc).
     std::size_t open_fds() const;
 
   private:
     pid_t pid_ = -1;
     std::uint16_t port_ = 0;
-    std::string log_path_;
+    std::string stderr_path_;
+    std::string log_path_;  ///< the `--log-file`, or `stderr_path_`
     bool exited_ = false;
 };
 

@@ -81,6 +81,19 @@ TEST_CASE("bad usage exits 2 with one clear line", "[client][options]") {
     }
 }
 
+TEST_CASE("a name the server would refuse is refused with the server's reason",
+          "[client][options]") {
+    const auto dots = parse({"--name=.."});
+    REQUIRE(exit_of(dots));
+    CHECK(exit_of(dots)->code == 2);
+    CHECK(exit_of(dots)->output ==
+          "chat-client: --name '..' is not a name: a name cannot be only dots, which read as a "
+          "directory");
+    const auto dash = parse({"--name=-rf"});
+    REQUIRE(exit_of(dash));
+    CHECK(exit_of(dash)->output.find("cannot start with '-'") != std::string::npos);
+}
+
 TEST_CASE("colour only on a terminal, never with NO_COLOR or --no-color", "[client][options]") {
     CHECK(chat::want_color(false, true, nullptr, "xterm-256color"));
     CHECK(chat::want_color(false, true, "", "xterm"));  // NO_COLOR set but empty: no effect

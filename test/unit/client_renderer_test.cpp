@@ -238,3 +238,48 @@ TEST_CASE("display width skips colour and counts characters", "[client][renderer
     CHECK(chat::display_width("\xE4\xBD\xA0\xE5\xA5\xBD") == 4);  // two wide CJK characters
     std::setlocale(LC_CTYPE, saved.c_str());
 }
+
+namespace {
+
+// Bidi isolates: U+2066 LRI, U+2067 RLI, U+2068 FSI open one, U+2069 PDI closes one.
+const std::string lri = "\xE2\x81\xA6";
+const std::string rli = "\xE2\x81\xA7";
+const std::string fsi = "\xE2\x81\xA8";
+const std::string pdi = "\xE2\x81\xA9";
+
+}  // namespace
+
+TEST_CASE("an isolate left open is closed at the end of its field", "[client][renderer]") {
+    using chat::renderer;
+    CHECK(renderer::sanitize(rli + "olleh") == rli + "olleh" + pdi);
+    CHECK(renderer::sanitize(lri + fsi + "x" + pdi) == lri + fsi + "x" + pdi + pdi);
+    CHECK(renderer::sanitize(lri + "x" + pdi) == lri + "x" + pdi);  // closed: left alone
+    // A stray PDI closes nothing of ours, so it does not cancel an isolate opened after it.
+    CHECK(renderer::sanitize(pdi + "x" + rli) == pdi + "x" + rli + pdi);
+    // Each field on its own: a name's open isolate cannot reorder the text after it.
+    CHECK(render(plain(), "MSG 1 2026-11-21T14:03:12.345Z alice " + rli + "hi") ==
+          "[14:03] alice: " + rli + "hi" + pdi);
+    CHECK(render(plain(), "ME 1 2026-11-21T14:03:12.345Z alice waves " + fsi) ==
+          "[14:03] * alice waves " + fsi + pdi);
+    CHECK(render(plain(), "LEAVE alice quit " + rli + "bye") ==
+          "[14:03] -- alice left (" + rli + "bye" + pdi + ")");
+    // Inside colour the isolate is closed before the colour is reset.
+    CHECK(render(colored("me"), "MSG 1 2026-11-21T14:03:12.345Z alice me " + rli)
+              .find("me " + rli + pdi + "\x1b[0m") != std::string::npos);
+}
+
+TEST_CASE("line separators and bidi overrides from the network are replaced",
+          "[client][renderer]") {
+    // The server refuses them; a client of another server must not show them either.
+    using chat::renderer;
+    const std::string fffd = "\xEF\xBF\xBD";
+    CHECK(renderer::sanitize("a\xE2\x80\xA8"
+                             "b") == "a" + fffd + "b");  // U+2028
+    CHECK(renderer::sanitize("a\xE2\x80\xA9"
+                             "b") == "a" + fffd + "b");  // U+2029
+    for (const char* bidi :
+         {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE"}) {
+        CHECK(renderer::sanitize(std::string("exe.") + bidi + "txt") == "exe." + fffd + "txt");
+    }
+    CHECK(renderer::sanitize("\xE2\x80\x8F") == "\xE2\x80\x8F");  // U+200F RLM is harmless
+}

@@ -117,3 +117,71 @@ TEST_CASE("clear drops everything queued", "[arena]") {
     CHECK(q.empty());
     CHECK(arena.live_chunks() == 1);
 }
+
+namespace {
+
+/// Everything queued, in order, without consuming it.
+std::string peek_text(const chat::outbound_queue& q) {
+    std::array<std::string_view, 256> ranges;
+    std::string out;
+    const auto n = q.gather(ranges, SIZE_MAX);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.append(ranges[i]);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a queue that is not drained never pins much more than it holds", "[arena]") {
+    // A reader that stopped reading gets one small frame from each of many chunks, which
+    // everyone else's traffic fills: without copying out, every one of those chunks would stay.
+    constexpr std::size_t chunk = 1024;
+    chat::frame_arena arena(chunk, 0);
+    chat::outbound_queue stuck;
+    std::string expected;
+    const std::string filler(200, 'f');
+    for (unsigned i = 0; i < 2000; ++i) {
+        const auto f = chat::encode_line(arena, {"PONG", chat::decimal(i).view()});
+        stuck.push(f);
+        expected.append(f.bytes());
+        for (int k = 0; k < 5; ++k) {
+            (void)chat::encode_line(arena, {filler});  // others' frames, dropped at once
+        }
+        CHECK(stuck.pinned() <= stuck.bytes() + stuck.bytes() / 8 + 2 * chunk);
+        if (i % 97 == 0) {
+            // A little is written now and then: the rest must stay intact and in order.
+            std::array<std::string_view, 1> first;
+            REQUIRE(stuck.gather(first, SIZE_MAX) == 1);
+            const std::size_t n = std::min<std::size_t>(first[0].size(), 7);
+            stuck.consume(n);
+            expected.erase(0, n);
+        }
+    }
+    CHECK(peek_text(stuck) == expected);
+    // What is live is the private copy and the chunk being filled, not 2000 chunks' worth.
+    CHECK(arena.live_chunks() <= 3);
+    CHECK(drain_text(stuck) == expected);
+    CHECK(stuck.pinned() == 0);
+    CHECK(arena.live_chunks() <= 1);
+}
+
+TEST_CASE("a drained queue shares chunks and never copies", "[arena]") {
+    chat::frame_arena arena(1024, 0);
+    chat::outbound_queue a;
+    chat::outbound_queue b;
+    for (unsigned i = 0; i < 500; ++i) {
+        const auto f = chat::encode_line(arena, {"MSG", chat::decimal(i).view(), "text"});
+        a.push(f);
+        b.push(f);
+        if (i % 10 == 9) {
+            std::array<std::string_view, 8> ra;
+            std::array<std::string_view, 8> rb;
+            REQUIRE(a.gather(ra, SIZE_MAX) == b.gather(rb, SIZE_MAX));
+            CHECK(ra[0].data() == rb[0].data());  // the same bytes, not copies
+            drain_text(a);
+            drain_text(b);
+        }
+        CHECK(a.pinned() <= 2 * 1024);
+    }
+}

@@ -12,7 +12,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/spare_capacity.hpp"
+#include "server/memory_policy.hpp"
 #include "server/slab_pool.hpp"
 
 namespace {

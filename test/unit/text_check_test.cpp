@@ -34,3 +34,28 @@ TEST_CASE("NUL and terminal controls are refused", "[text]") {
     CHECK(check_text("\xC2\x9B"
                      "31m") == text_fault::control_char);  // C1 CSI
 }
+
+TEST_CASE("characters that break a line for other readers are refused", "[text]") {
+    // Python's str.splitlines() and others split at these: a bot would see a forged line.
+    CHECK(check_text("hi\xE2\x80\xA8"
+                     "MSG 1 2026-11-21T14:03:12.345Z alice forged") ==
+          text_fault::layout_control);                                       // U+2028
+    CHECK(check_text("para\xE2\x80\xA9sep") == text_fault::layout_control);  // U+2029
+    CHECK(check_text("nel \xC2\x85 line") == text_fault::control_char);      // U+0085, a C1
+}
+
+TEST_CASE("bidi embeddings and overrides are refused, isolates pass", "[text]") {
+    // U+202A LRE, U+202B RLE, U+202C PDF, U+202D LRO, U+202E RLO: they reorder what follows.
+    for (const char* bidi :
+         {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE"}) {
+        INFO(bidi);
+        CHECK(check_text(std::string("file ") + bidi + "txt.exe") == text_fault::layout_control);
+    }
+    // U+2066 LRI, U+2067 RLI, U+2068 FSI, U+2069 PDI: the client renders them inert.
+    CHECK(check_text("\xE2\x81\xA6"
+                     "a\xE2\x81\xA7"
+                     "b\xE2\x81\xA8"
+                     "c\xE2\x81\xA9") == text_fault::ok);
+    // Neighbours of the refused range stay allowed: U+2027, U+202F, U+200E LRM, U+200F RLM.
+    CHECK(check_text("\xE2\x80\xA7 \xE2\x80\xAF \xE2\x80\x8E \xE2\x80\x8F") == text_fault::ok);
+}

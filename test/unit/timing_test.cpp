@@ -49,3 +49,22 @@ TEST_CASE("a zero rate means no limit", "[flood]") {
     }
     CHECK(b.wait_time(t0) == chat::token_bucket::clock::duration::zero());
 }
+
+TEST_CASE("a tiny rate means a long wait, never an overflow into no limit", "[flood]") {
+    // 1 / 1e-10 s is about 1e19 ns, past what the clock's 64-bit count holds: the conversion
+    // went negative, the wait read as zero and every line was let through.
+    const auto t0 = chat::token_bucket::clock::time_point{} + hours{1};
+    for (const double rate : {1e-10, 1e-300, 5e-324}) {
+        INFO(rate);
+        chat::token_bucket b(rate, 1.0, t0);
+        CHECK(b.try_take(t0));
+        CHECK_FALSE(b.try_take(t0));
+        const auto wait = b.wait_time(t0);
+        CHECK(wait == chat::token_bucket::max_wait);
+        CHECK_FALSE(b.try_take(t0 + wait));  // the wait is a bound to look again, not a token
+    }
+    // Below the bound the wait is exact as before.
+    chat::token_bucket slow(0.001, 1.0, t0);
+    CHECK(slow.try_take(t0));
+    CHECK(slow.wait_time(t0) == seconds{1000});
+}

@@ -1,0 +1,409 @@
+#include "server/connection.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "common/encode.hpp"
+#include "common/reply_text.hpp"
+#include "common/room_names.hpp"
+#include "common/text_check.hpp"
+#include "common/text_util.hpp"
+#include "server/room.hpp"
+
+namespace chat {
+
+connection::connection(transport& t, hub& h, clock::time_point now)
+    : transport_(t), hub_(h), phase_started_(now), last_heard_(now) {
+    ++hub_.connections;
+}
+
+connection::~connection() {
+    // Every close path runs on_close first; this only guarantees that no room or directory
+    // entry can outlive the connection whatever happens.
+    on_close(close_reason::shutdown, {});
+    --hub_.connections;
+}
+
+void connection::start() {
+    reply(encode_hello(hub_.directs, hub_.hello_limits, reply_text::hello));
+}
+
+void connection::send_error(protocol_error code, std::string_view text) {
+    reply(encode_error(hub_.directs, code, text));
+}
+
+void connection::on_line_too_long() {
+    if (state_ != state::gone) {
+        send_error(protocol_error::line_too_long, reply_text::line_too_long(hub_.config.max_line));
+    }
+}
+
+void connection::on_line(std::string_view line, clock::time_point now) {
+    if (state_ == state::gone) {
+        return;
+    }
+    last_heard_ = now;  // a whole line is a sign of life; a trickle of bytes is not
+    if (const auto fault = check_text(line); fault != text_fault::ok) {
+        send_error(protocol_error::bad_encoding, reply_text::bad_encoding(fault));
+        return;
+    }
+    if (state_ == state::handshake) {
+        handle_name(line);
+    } else {
+        handle_command(line);
+    }
+}
+
+void connection::handle_name(std::string_view line) {
+    const std::string_view wanted = trim(line, " \t");
+    std::string chosen = wanted.empty() ? hub_.names.generate() : std::string(wanted);
+    if (const auto fault = check_name(chosen); fault != name_fault::ok) {
+        send_error(protocol_error::name_invalid, reply_text::name_invalid(fault, true));
+        return;
+    }
+    if (!hub_.names.claim(chosen, *this)) {
+        send_error(protocol_error::name_taken,
+                   reply_text::name_taken(wanted, holder_of(wanted), true));
+        return;
+    }
+    name_ = std::move(chosen);
+    state_ = state::registered;
+    reply(encode_welcome(hub_.directs, name_, reply_text::welcome(name_)));
+    spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
+    if (!hub_.config.default_room.empty()) {
+        join(hub_.config.default_room);
+    }
+}
+
+std::string_view connection::holder_of(std::string_view name) const {
+    const connection* holder = hub_.names.look_alike(name);
+    return holder == nullptr ? std::string_view{} : std::string_view{holder->name_};
+}
+
+void connection::handle_command(std::string_view line) {
+    const command cmd = parse_command(line);
+    switch (cmd.kind) {
+        case command_kind::empty:
+            return;
+        case command_kind::say:
+        case command_kind::me:
+            if (current_ == nullptr) {
+                send_error(protocol_error::not_in_room, reply_text::not_in_any_room());
+                return;
+            }
+            send_to_room(*current_, cmd.kind == command_kind::me ? server_tag::me : server_tag::msg,
+                         cmd.text);
+            return;
+        case command_kind::room_say:
+            if (room* r = member_room(cmd.target)) {
+                send_to_room(*r, server_tag::msg, cmd.text);
+            }
+            return;
+        case command_kind::private_message:
+            send_private(cmd.target, cmd.text);
+            return;
+        case command_kind::nick:
+            rename(cmd.target);
+            return;
+        case command_kind::join:
+            join(cmd.target);
+            return;
+        case command_kind::part:
+            part(cmd.target, cmd.text);
+            return;
+        case command_kind::rooms:
+            list_rooms();
+            return;
+        case command_kind::topic:
+            topic(cmd.target, cmd.text);
+            return;
+        case command_kind::who:
+            who(cmd.target);
+            return;
+        case command_kind::ping:
+            reply(encode_pong(hub_.directs, cmd.text));
+            return;
+        case command_kind::pong:
+            if (cmd.text == decimal(ping_sent_).view()) {
+                ping_sent_ = 0;
+            }
+            return;
+        case command_kind::help:
+            for (const auto text : reply_text::help()) {
+                reply(encode_info(hub_.directs, text));
+            }
+            return;
+        case command_kind::stats:
+            stats();
+            return;
+        case command_kind::quit:
+            transport_.close(close_reason::quit, cmd.text);
+            return;
+        case command_kind::unknown:
+            send_error(protocol_error::unknown_command, reply_text::unknown_command(cmd.target));
+            return;
+        case command_kind::usage:
+            send_error(protocol_error::usage, reply_text::usage(cmd.target));
+            return;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rooms
+
+std::size_t connection::membership_of(const room& r) const {
+    // A connection is in at most max-rooms (50 by default) rooms: a scan beats any index.
+    const auto it = std::find_if(rooms_.begin(), rooms_.end(),
+                                 [&](const membership& m) { return m.where == &r; });
+    return static_cast<std::size_t>(it - rooms_.begin());
+}
+
+room* connection::member_room(std::string_view name) {
+    if (name.empty()) {
+        if (current_ == nullptr) {
+            send_error(protocol_error::not_in_room, reply_text::not_in_any_room());
+        }
+        return current_;
+    }
+    if (check_room_name(name) != room_name_fault::ok) {
+        send_error(protocol_error::room_name_invalid, reply_text::room_name_invalid(name));
+        return nullptr;
+    }
+    room* r = hub_.rooms.find(name);
+    if (r == nullptr || membership_of(*r) == rooms_.size()) {
+        send_error(protocol_error::not_in_room, reply_text::not_in_room(name));
+        return nullptr;
+    }
+    return r;
+}
+
+void connection::join(std::string_view room_name) {
+    if (check_room_name(room_name) != room_name_fault::ok) {
+        send_error(protocol_error::room_name_invalid, reply_text::room_name_invalid(room_name));
+        return;
+    }
+    room* existing = hub_.rooms.find(room_name);
+    if (existing != nullptr && membership_of(*existing) < rooms_.size()) {
+        // Already in: /join only makes it current again, and says so. Nobody else is told.
+        current_ = existing;
+        confirm_join(*existing);
+        return;
+    }
+    if (rooms_.size() >= hub_.config.max_rooms) {
+        send_error(protocol_error::too_many_rooms,
+                   reply_text::too_many_rooms(hub_.config.max_rooms));
+        return;
+    }
+    room& r = existing != nullptr ? *existing : hub_.rooms.find_or_create(room_name);
+    // The joiner's confirmation comes before any other line of the room, the others' notice
+    // after: both are queued here, in this order, on one thread.
+    r.add(*this);
+    current_ = &r;
+    confirm_join(r);
+    r.broadcast(encode_join(hub_.broadcasts, r.name(), name_), this, urgency::soon);
+}
+
+void connection::confirm_join(const room& r) {
+    reply(encode_joined(hub_.directs, r.name(), r.size(), reply_text::joined(r.name())));
+    if (const auto& t = r.topic()) {
+        reply(encode_topic(hub_.directs, r.name(), t->setter, t->time, t->text));
+    }
+}
+
+void connection::part(std::string_view room_name, std::string_view reason) {
+    room* r = member_room(room_name);
+    if (r == nullptr) {
+        return;
+    }
+    reply(encode_parted(hub_.directs, r->name()));
+    leave_room(membership_of(*r), leave_reason::part, reason, true);
+}
+
+void connection::leave_room(std::size_t membership_index, leave_reason reason,
+                            std::string_view text, bool notify) {
+    room& r = *rooms_[membership_index].where;
+    room::remove(*this, membership_index);
+    if (notify && !r.empty()) {
+        r.broadcast(encode_leave(hub_.broadcasts, r.name(), name_, reason, text), nullptr,
+                    urgency::soon);
+    }
+    if (current_ == &r) {
+        current_ = rooms_.empty() ? nullptr : rooms_.back().where;
+    }
+    hub_.rooms.remove_if_empty(r);
+}
+
+void connection::send_to_room(room& r, server_tag tag, std::string_view text) {
+    SPDLOG_DEBUG("{} {} {}: {}", to_string(tag), r.name(), name_, text);
+    const decimal id{hub_.ids.next()};
+    const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
+    r.broadcast(encode_room_message(hub_.broadcasts, tag, r.name(), id.view(), time, name_, text),
+                this, urgency::now);
+    reply(encode_sent(hub_.directs, id.view(), time));
+}
+
+void connection::send_private(std::string_view to, std::string_view text) {
+    connection* target = hub_.names.find(to);
+    if (target == nullptr) {
+        send_error(protocol_error::no_such_user, reply_text::no_such_user(to));
+        return;
+    }
+    // Private bodies never reach the log, at any level.
+    const decimal id{hub_.ids.next()};
+    const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
+    target->deliver(encode_private(hub_.directs, id.view(), time, name_, text), urgency::now);
+    reply(encode_sent(hub_.directs, id.view(), time));
+}
+
+void connection::rename(std::string_view new_name) {
+    if (const auto fault = check_name(new_name); fault != name_fault::ok) {
+        send_error(protocol_error::name_invalid, reply_text::name_invalid(fault, false));
+        return;
+    }
+    if (new_name == name_) {
+        return;  // nothing changes, nobody needs telling
+    }
+    if (!hub_.names.rename(name_, new_name, *this)) {
+        send_error(protocol_error::name_taken,
+                   reply_text::name_taken(new_name, holder_of(new_name), false));
+        return;
+    }
+    spdlog::info("{} renamed {} -> {}", transport_.describe_peer(), name_, new_name);
+    const frame f = encode_nick(hub_.broadcasts, name_, new_name);
+    name_ = std::string(new_name);
+    // Once to each connection that shares at least one room, and to the user: a mark per walk
+    // instead of a set, so the walk allocates nothing whatever the rooms' sizes.
+    const std::uint64_t mark = ++hub_.visit_mark;
+    visit_mark_ = mark;
+    deliver(f, urgency::soon);
+    for (const auto& m : rooms_) {
+        m.where->for_each_member([&](connection& c) {
+            if (c.visit_mark_ != mark) {
+                c.visit_mark_ = mark;
+                c.deliver(f, urgency::soon);
+            }
+        });
+    }
+}
+
+void connection::who(std::string_view room_name) {
+    if (!room_name.empty() && check_room_name(room_name) == room_name_fault::ok &&
+        hub_.rooms.find(room_name) == nullptr) {
+        send_error(protocol_error::no_such_room, reply_text::no_such_room(room_name));
+        return;
+    }
+    const room* r = member_room(room_name);
+    if (r == nullptr) {
+        return;
+    }
+    std::vector<std::string_view> names;
+    names.reserve(r->size());
+    r->for_each_member([&](const connection& c) { names.emplace_back(c.name()); });
+    std::sort(names.begin(), names.end(), less_ignoring_case);
+    reply(encode_users(hub_.directs, r->name(), names));
+}
+
+void connection::list_rooms() {
+    std::vector<const room*> rooms;
+    rooms.reserve(hub_.rooms.size());
+    hub_.rooms.for_each([&](const room& r) { rooms.push_back(&r); });
+    // By name alone: sorting the "name:count" text would put "#a:1" after "#a0:1".
+    std::sort(rooms.begin(), rooms.end(), [](const room* a, const room* b) {
+        return less_ignoring_case(a->name(), b->name());
+    });
+    std::vector<std::string> entries;
+    entries.reserve(rooms.size());
+    for (const room* r : rooms) {
+        entries.push_back(r->name() + ':' + std::to_string(r->size()));
+    }
+    const std::vector<std::string_view> views(entries.begin(), entries.end());
+    reply(encode_rooms(hub_.directs, views));
+}
+
+void connection::topic(std::string_view room_name, std::string_view text) {
+    room* r = nullptr;
+    if (room_name.empty()) {
+        r = member_room({});
+    } else if (check_room_name(room_name) != room_name_fault::ok) {
+        send_error(protocol_error::room_name_invalid, reply_text::room_name_invalid(room_name));
+    } else if (r = hub_.rooms.find(room_name); r == nullptr) {
+        send_error(protocol_error::no_such_room, reply_text::no_such_room(room_name));
+    }
+    if (r == nullptr) {
+        return;
+    }
+    if (text.empty()) {
+        if (const auto& t = r->topic()) {
+            reply(encode_topic(hub_.directs, r->name(), t->setter, t->time, t->text));
+        } else {
+            reply(encode_info(hub_.directs, reply_text::no_topic(r->name())));
+        }
+        return;
+    }
+    if (membership_of(*r) == rooms_.size()) {
+        send_error(protocol_error::not_in_room, reply_text::not_in_room(r->name()));
+        return;
+    }
+    const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
+    r->set_topic({std::string(text), name_, std::string(time)});
+    r->broadcast(encode_topic(hub_.broadcasts, r->name(), name_, time, text), nullptr,
+                 urgency::now);
+}
+
+void connection::stats() {
+    reply(encode_info(hub_.directs, reply_text::stats(hub_.connections, hub_.names.size(),
+                                                      hub_.rooms.size(), hub_.ids.last())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaving and deadlines
+
+void connection::on_close(close_reason reason, std::string_view text) {
+    if (state_ == state::gone) {
+        return;
+    }
+    const bool was_registered = state_ == state::registered;
+    state_ = state::gone;
+    if (!was_registered) {
+        return;
+    }
+    // At shutdown everyone leaves at once: nobody needs the others' LEAVE.
+    const bool notify = reason != close_reason::shutdown;
+    while (!rooms_.empty()) {
+        leave_room(rooms_.size() - 1, to_leave_reason(reason), text, notify);
+    }
+    hub_.names.release(name_);
+}
+
+std::optional<close_reason> connection::check_deadlines(clock::time_point now) {
+    const auto& c = hub_.config;
+    switch (state_) {
+        case state::handshake:
+            if (c.handshake_timeout.count() > 0 && now - phase_started_ >= c.handshake_timeout) {
+                return close_reason::handshake_timeout;
+            }
+            return std::nullopt;
+        case state::registered: {
+            if (c.idle_timeout.count() == 0) {
+                return std::nullopt;
+            }
+            const auto quiet = now - last_heard_;
+            if (quiet >= c.idle_timeout) {
+                return close_reason::idle_timeout;
+            }
+            if (quiet < c.idle_timeout / 2) {
+                ping_sent_ = 0;  // heard from since the last PING, which needs no answer now
+            } else if (ping_sent_ == 0) {
+                ping_sent_ = ++hub_.ping_tokens;
+                reply(encode_ping(hub_.directs, decimal(ping_sent_).view()));
+            }
+            return std::nullopt;
+        }
+        case state::gone:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace chat

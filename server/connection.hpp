@@ -1,0 +1,126 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/frame_arena.hpp"
+#include "common/protocol.hpp"
+#include "common/server_line.hpp"
+#include "server/close_reason.hpp"
+#include "server/hub.hpp"
+#include "server/transport.hpp"
+
+namespace chat {
+
+class room;
+
+/// The protocol side of one client connection, with no socket: registration, every command,
+/// room membership, and the replies. A transport (the TCP session today, TLS or WebSocket later)
+/// feeds it whole lines and carries what it queues; tests drive it with a fake transport and
+/// explicit times.
+///
+///     handshake --valid free name--> registered --(transport closes: on_close)--> gone
+///         |                                                                        ^
+///         +--(transport closes: on_close)------------------------------------------+
+///
+///   handshake:  every line is a wanted name; a refused one gets ERR and the next is awaited.
+///               On success: WELCOME, then the default room is joined (JOINED, TOPIC).
+///   registered: lines are commands. A connection is in 0 to max-rooms rooms; its current room
+///               (the one a plain line goes to) is the one last joined, or last made current
+///               by /join of a room it is already in.
+///   gone:       the name is free, each room it was in has seen one LEAVE (none at shutdown).
+///               Nothing is queued any more. `on_close` is idempotent and the destructor runs it
+///               silently, so no room can keep a pointer to a connection that is gone.
+///
+/// Everything here runs on the server's one thread; replies to one connection's lines are queued
+/// in the order of its lines, and each message line (MSG, ME, PRIV) gets one SENT or one ERR.
+class connection {
+  public:
+    using clock = std::chrono::steady_clock;
+
+    /// `t` and `h` outlive the connection. `now` starts the handshake deadline.
+    connection(transport& t, hub& h, clock::time_point now);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// Queues `HELLO`.
+    void start();
+
+    /// Handles one complete line from the peer (no `\n`) received at `now`.
+    void on_line(std::string_view line, clock::time_point now);
+
+    /// The peer sent a line longer than `max-line`; it was dropped.
+    void on_line_too_long();
+
+    /// The transport is closing for `reason` (`text`: the user's words after /quit): leaves every
+    /// room, telling each one's members unless the whole server is stopping, and frees the name.
+    /// Idempotent.
+    void on_close(close_reason reason, std::string_view text);
+
+    /// The handshake or idle deadline that has passed at `now`, if any. Queues `PING` once the
+    /// peer has been quiet for half the idle timeout.
+    std::optional<close_reason> check_deadlines(clock::time_point now);
+
+    /// Queues `f` for the peer. Called by rooms, once per delivery.
+    void deliver(const frame& f, urgency when) { transport_.deliver(f, when); }
+
+    bool registered() const { return state_ == state::registered; }
+    /// Empty before registration.
+    const std::string& name() const { return name_; }
+    /// How many rooms this connection is in.
+    std::size_t room_count() const { return rooms_.size(); }
+    /// The room a plain line goes to, or null.
+    const room* current_room() const { return current_; }
+
+  private:
+    friend class room;
+    enum class state : std::uint8_t { handshake, registered, gone };
+    struct membership {
+        room* where;
+        std::uint32_t slot;  // where this connection is in where->members_
+    };
+
+    void handle_name(std::string_view line);
+    void handle_command(std::string_view line);
+    void reply(const frame& f) { transport_.deliver(f, urgency::now); }
+    void send_error(protocol_error code, std::string_view text);
+    /// The name of whoever holds `name` or a look-alike of it; empty when nobody does.
+    std::string_view holder_of(std::string_view name) const;
+
+    /// The room a command names (`name`), or the current one when `name` is empty; answers ERR
+    /// and returns null when it is not a valid room this connection is in.
+    room* member_room(std::string_view name);
+    /// Where `r` is in rooms_, or rooms_.size().
+    std::size_t membership_of(const room& r) const;
+    void join(std::string_view room_name);
+    /// `JOINED`, and `TOPIC` when the room has one.
+    void confirm_join(const room& r);
+    void part(std::string_view room_name, std::string_view reason);
+    void leave_room(std::size_t membership_index, leave_reason reason, std::string_view text,
+                    bool notify);
+    void send_to_room(room& r, server_tag tag, std::string_view text);
+    void send_private(std::string_view to, std::string_view text);
+    void rename(std::string_view new_name);
+    void who(std::string_view room_name);
+    void list_rooms();
+    void topic(std::string_view room_name, std::string_view text);
+    void stats();
+
+    transport& transport_;
+    hub& hub_;
+    std::string name_;
+    std::vector<membership> rooms_;  // in the order joined
+    room* current_ = nullptr;
+    clock::time_point phase_started_;  // when the handshake began
+    clock::time_point last_heard_;
+    std::uint64_t ping_sent_ = 0;  // token of the unanswered PING, 0 when none
+    std::uint64_t visit_mark_ = 0;
+    state state_ = state::handshake;
+};
+
+}  // namespace chat

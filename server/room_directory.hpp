@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <memory_resource>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "server/room.hpp"
+
+namespace chat {
+
+/// Every room on the server by name (compared without regard to case). A room exists while it
+/// has members: the last one out removes it, its topic with it.
+class room_directory {
+  public:
+    explicit room_directory(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+        : by_key_(memory) {}
+
+    /// The room called `name`, or null.
+    room* find(std::string_view name) const;
+
+    /// The room called `name`, made (spelled as given) if there is none. `name` is valid.
+    room& find_or_create(std::string_view name);
+
+    /// Removes `r` if it has no members left; `r` is then gone.
+    void remove_if_empty(room& r);
+
+    std::size_t size() const { return by_key_.size(); }
+
+    /// Calls `f(const room&)` for each room, in no particular order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const auto& [key, r] : by_key_) {
+            f(*r);
+        }
+    }
+
+  private:
+    // unique_ptr: members hold room pointers, which must survive rehashing.
+    std::pmr::unordered_map<std::string, std::unique_ptr<room>> by_key_;
+};
+
+}  // namespace chat

@@ -1,0 +1,674 @@
+// The connection core without sockets: every command, every error, rooms, renames across rooms,
+// and the notices of parting and closing, checked as exact wire lines through a fake transport.
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <catch2/catch.hpp>
+
+#include "common/frame_arena.hpp"
+#include "common/server_line.hpp"
+#include "server/config.hpp"
+#include "server/connection.hpp"
+#include "server/hub.hpp"
+
+using namespace chat;
+
+namespace {
+
+using clock_type = connection::clock;
+const clock_type::time_point t0{};
+
+/// Records what the core queues, line by line, and plays the transport's part in closing.
+class fake_transport final : public transport {
+  public:
+    void deliver(const frame& f, urgency) override {
+        auto bytes = f.bytes();
+        REQUIRE(bytes.ends_with('\n'));
+        bytes.remove_suffix(1);
+        lines_.emplace_back(bytes);
+    }
+    void close(close_reason reason, std::string_view text) override {
+        closed = reason;
+        core->on_close(reason, text);
+    }
+    std::string describe_peer() const override { return "test-peer"; }
+
+    /// Everything queued since the last call.
+    std::vector<std::string> take() { return std::exchange(lines_, {}); }
+
+    connection* core = nullptr;
+    std::optional<close_reason> closed;
+
+  private:
+    std::vector<std::string> lines_;
+};
+
+/// One server's shared state, as the daemon builds it.
+struct world {
+    explicit world(server_config c = {}) : config(std::move(c)) {
+        spdlog::set_level(spdlog::level::off);
+        h.hello_limits = "max-line=4096";
+    }
+    server_config config;
+    frame_arena broadcasts{4096};
+    frame_arena directs{4096};
+    hub h{config, broadcasts, directs, 7, std::pmr::get_default_resource()};
+};
+
+/// A connected client: a core over a fake transport.
+class client {
+  public:
+    explicit client(world& w) : core_(transport_, w.h, t0) {
+        transport_.core = &core_;
+        core_.start();
+    }
+    /// Connects and registers as `name`, and forgets the greeting lines.
+    client(world& w, std::string_view name) : client(w) {
+        send(name);
+        REQUIRE(core_.registered());
+        take();
+    }
+    void send(std::string_view line, clock_type::time_point at = t0) { core_.on_line(line, at); }
+    std::vector<std::string> take() { return transport_.take(); }
+    connection& core() { return core_; }
+    fake_transport& transport() { return transport_; }
+
+  private:
+    fake_transport transport_;
+    connection core_;
+};
+
+using lines = std::vector<std::string>;
+
+/// `line` with its id and time fields (MSG, ME, PRIV, SENT, TOPIC) replaced by `ID` and `T`.
+std::string masked(const std::string& line) {
+    const auto parsed = parse_server_line(line);
+    REQUIRE(parsed);
+    std::string out = line;
+    const auto replace = [&](std::string_view field, std::string_view with) {
+        if (!field.empty()) {
+            out.replace(static_cast<std::size_t>(field.data() - line.data()), field.size(), with);
+        }
+    };
+    // Replace from the right so earlier offsets stay valid: time comes after id on every line.
+    replace(parsed->time, "T");
+    replace(parsed->id, "ID");
+    return out;
+}
+
+lines masked(const lines& ls) {
+    lines out;
+    for (const auto& l : ls) {
+        out.push_back(masked(l));
+    }
+    return out;
+}
+
+std::string field(const std::string& line, std::string_view server_line::*member) {
+    const auto parsed = parse_server_line(line);
+    REQUIRE(parsed);
+    return std::string((*parsed).*member);
+}
+
+}  // namespace
+
+TEST_CASE("a new connection is greeted with HELLO chat/2", "[connection]") {
+    world w;
+    client c(w);
+    CHECK(c.take() == lines{"HELLO chat/2 max-line=4096 Welcome! Send your name, or an empty "
+                            "line for a generated one."});
+}
+
+TEST_CASE("registering puts the user in the default room and tells its members", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w);
+    bob.take();
+    bob.send("  bob ");
+    CHECK(bob.take() == lines{"WELCOME bob Hello bob! /help lists the commands.",
+                              "JOINED #lobby 2 you are now talking in #lobby"});
+    CHECK(alice.take() == lines{"JOIN #lobby bob"});
+    CHECK(bob.core().name() == "bob");
+    CHECK(bob.core().room_count() == 1);
+}
+
+TEST_CASE("refused names leave the connection waiting for another", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client c(w);
+    c.take();
+    c.send("bad name!");
+    c.send("ALICE");
+    c.send("server");
+    c.send(std::string(33, 'x'));
+    const auto replies = c.take();
+    REQUIRE(replies.size() == 4);
+    CHECK(replies[0].starts_with("ERR name-invalid "));
+    CHECK(replies[1] == "ERR name-taken the name ALICE is taken; send another");
+    CHECK(replies[2].starts_with("ERR name-invalid "));
+    CHECK(replies[3].starts_with("ERR name-invalid "));
+    CHECK_FALSE(c.core().registered());
+    c.send("");
+    const auto welcome = c.take();
+    REQUIRE(!welcome.empty());
+    CHECK(welcome[0].starts_with("WELCOME "));
+    CHECK(c.core().registered());
+    CHECK(alice.take().size() == 1);  // one JOIN, for the generated name only
+}
+
+TEST_CASE("with no default room a plain line has nowhere to go", "[connection]") {
+    server_config config;
+    config.default_room.clear();
+    world w(config);
+    client c(w);
+    c.take();
+    c.send("carol");
+    CHECK(c.take() == lines{"WELCOME carol Hello carol! /help lists the commands."});
+    c.send("hello?");
+    c.send("/me waves");
+    c.send("/who");
+    c.send("/part");
+    const auto replies = c.take();
+    REQUIRE(replies.size() == 4);
+    for (const auto& r : replies) {
+        CHECK(r.starts_with("ERR not-in-room "));
+    }
+    c.send("/join #a");
+    c.send("now");
+    CHECK(masked(c.take()) == lines{"JOINED #a 1 you are now talking in #a", "SENT ID T"});
+}
+
+TEST_CASE("a room message reaches the other members once, and the sender gets SENT",
+          "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    client carol(w, "carol");
+    alice.take();
+    bob.take();
+    alice.send("hi all");
+    const auto sent = alice.take();
+    REQUIRE(sent.size() == 1);
+    REQUIRE(sent[0].starts_with("SENT "));
+    const auto to_bob = bob.take();
+    REQUIRE(to_bob.size() == 1);
+    CHECK(masked(to_bob[0]) == "MSG #lobby ID T alice hi all");
+    CHECK(field(to_bob[0], &server_line::id) == field(sent[0], &server_line::id));
+    CHECK(field(to_bob[0], &server_line::time) == field(sent[0], &server_line::time));
+    CHECK(carol.take() == to_bob);
+    alice.send("/me waves");
+    CHECK(masked(bob.take()) == lines{"ME #lobby ID T alice waves"});
+    CHECK(masked(alice.take()) == lines{"SENT ID T"});
+}
+
+TEST_CASE("rooms are separate, and #room text talks to a room without switching", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    client lurker(w, "lurker");
+    alice.take();
+    bob.take();
+    alice.send("/join #rust");
+    CHECK(alice.take() == lines{"JOINED #rust 1 you are now talking in #rust"});
+    bob.send("/join #RUST");
+    CHECK(bob.take() == lines{"JOINED #rust 2 you are now talking in #rust"});  // as created
+    CHECK(alice.take() == lines{"JOIN #rust bob"});
+    CHECK(lurker.take().empty());  // nothing of #rust reaches #lobby
+
+    alice.send("in rust");
+    alice.send("#lobby in the lobby");
+    alice.send("rust again");  // the current room did not change
+    CHECK(masked(bob.take()) == lines{"MSG #rust ID T alice in rust",
+                                      "MSG #lobby ID T alice in the lobby",
+                                      "MSG #rust ID T alice rust again"});
+    CHECK(masked(lurker.take()) == lines{"MSG #lobby ID T alice in the lobby"});
+    CHECK(alice.take().size() == 3);  // three SENT
+}
+
+TEST_CASE("joining a room one is in makes it current and tells nobody", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    alice.send("/join #a");
+    alice.take();
+    bob.take();
+    alice.send("/join #lobby");
+    CHECK(alice.take() == lines{"JOINED #lobby 2 you are now talking in #lobby"});
+    CHECK(bob.take().empty());
+    alice.send("back in the lobby");
+    CHECK(masked(bob.take()) == lines{"MSG #lobby ID T alice back in the lobby"});
+}
+
+TEST_CASE("room names are checked and the room limit holds", "[connection]") {
+    server_config config;
+    config.max_rooms = 3;
+    world w(config);
+    client alice(w, "alice");
+    for (const auto* bad : {"/join rust", "/join #", "/join #a b!", "/join #a/b", "#! hi"}) {
+        alice.send(bad);
+        const auto reply = alice.take();
+        REQUIRE(reply.size() == 1);
+        CHECK(reply[0].starts_with("ERR room-name-invalid "));
+    }
+    alice.send("/join #" + std::string(33, 'x'));
+    CHECK(alice.take()[0].starts_with("ERR room-name-invalid "));
+    alice.send("/join #" + std::string(32, 'x'));
+    CHECK(alice.take()[0].starts_with("JOINED #"));
+    alice.send("/join #b");
+    CHECK(alice.take()[0].starts_with("JOINED #b "));
+    alice.send("/join #c");
+    CHECK(alice.take() ==
+          lines{"ERR too-many-rooms you are in 3 rooms, the most allowed; /part one first"});
+    CHECK(alice.core().room_count() == 3);
+    alice.send("still here");
+    CHECK(masked(alice.take()) == lines{"SENT ID T"});
+}
+
+TEST_CASE("parting tells the room, confirms, and falls back to the last room joined",
+          "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    alice.send("/join #a");
+    alice.send("/join #b");
+    bob.send("/join #a");
+    bob.send("/join #b");
+    alice.take();
+    bob.take();
+
+    alice.send("/part off to lunch");  // the current room, #b, with a reason
+    CHECK(alice.take() == lines{"PARTED #b"});
+    CHECK(bob.take() == lines{"LEAVE #b alice part off to lunch"});
+    alice.send("where am I");
+    CHECK(masked(bob.take()) == lines{"MSG #a ID T alice where am I"});
+    alice.take();
+
+    alice.send("/part #lobby");
+    CHECK(alice.take() == lines{"PARTED #lobby"});
+    CHECK(bob.take() == lines{"LEAVE #lobby alice part"});
+    alice.send("/part #lobby");
+    CHECK(alice.take()[0].starts_with("ERR not-in-room "));
+    alice.send("#lobby hello");
+    CHECK(alice.take()[0].starts_with("ERR not-in-room "));
+    alice.send("still #a");
+    CHECK(masked(bob.take()) == lines{"MSG #a ID T alice still #a"});
+}
+
+TEST_CASE("an empty room disappears with its topic", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    alice.send("/join #tmp");
+    alice.send("/topic #tmp short-lived");
+    alice.send("/part #tmp");
+    alice.take();
+    alice.send("/rooms");
+    CHECK(alice.take() == lines{"ROOMS #lobby:1"});
+    alice.send("/topic #tmp");
+    CHECK(alice.take() == lines{"ERR no-such-room there is no room #tmp; /rooms lists them"});
+    alice.send("/join #tmp");
+    CHECK(alice.take() == lines{"JOINED #tmp 1 you are now talking in #tmp"});  // no TOPIC
+}
+
+TEST_CASE("topics are set by members, shown to all, and sent on join", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    alice.send("/join #a");
+    alice.take();
+    bob.take();
+    alice.send("/topic");
+    CHECK(alice.take() == lines{"INFO #a has no topic"});
+    alice.send("/topic #a all about a");
+    CHECK(masked(alice.take()) == lines{"TOPIC #a alice T all about a"});
+    bob.send("/topic #a");  // anyone may look
+    CHECK(masked(bob.take()) == lines{"TOPIC #a alice T all about a"});
+    bob.send("/topic #a mine now");  // only members may set it
+    CHECK(bob.take()[0].starts_with("ERR not-in-room "));
+    bob.send("/join #a");
+    CHECK(masked(bob.take()) ==
+          lines{"JOINED #a 2 you are now talking in #a", "TOPIC #a alice T all about a"});
+    bob.send("/join #lobby");
+    bob.send("/join #a");  // switching back shows the topic again
+    CHECK(masked(bob.take()) == lines{"JOINED #lobby 2 you are now talking in #lobby",
+                                      "JOINED #a 2 you are now talking in #a",
+                                      "TOPIC #a alice T all about a"});
+    bob.send("/topic nope");
+    CHECK(bob.take() == lines{"ERR usage usage: /topic [#ROOM [TEXT]]"});
+    bob.send("/topic #nowhere");
+    CHECK(bob.take()[0].starts_with("ERR no-such-room "));
+}
+
+TEST_CASE("who and rooms list names and counts without regard to case", "[connection]") {
+    world w;
+    client bob(w, "bob");
+    client alice(w, "Alice");
+    client carol(w, "carol");
+    carol.send("/join #Zeta");
+    carol.send("/join #alpha");
+    carol.take();
+    bob.take();
+    bob.send("/who");
+    CHECK(bob.take() == lines{"USERS #lobby Alice bob carol"});
+    bob.send("/who #alpha");
+    CHECK(bob.take()[0].starts_with("ERR not-in-room "));
+    bob.send("/who #none");
+    CHECK(bob.take()[0].starts_with("ERR no-such-room "));
+    bob.send("/who bad");
+    CHECK(bob.take() == lines{"ERR usage usage: /who [#ROOM]"});
+    bob.send("/rooms");
+    CHECK(bob.take() == lines{"ROOMS #alpha:1 #lobby:3 #Zeta:1"});
+    for (const auto* name : {"#a0", "#a-b", "#a", "#ab"}) {
+        carol.send(std::string("/join ") + name);
+    }
+    carol.take();
+    bob.send("/rooms");  // by name: "#a" before "#a-b", though ':' sorts after '-'
+    CHECK(bob.take() == lines{"ROOMS #a:1 #a-b:1 #a0:1 #ab:1 #alpha:1 #lobby:3 #Zeta:1"});
+}
+
+TEST_CASE("a rename is announced once to everyone sharing a room, and to the user",
+          "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client both(w, "both");      // shares #lobby and #a with alice
+    client only_a(w, "only_a");  // shares #a only
+    client stranger(w, "stranger");
+    alice.send("/join #a");
+    both.send("/join #a");
+    only_a.send("/join #a");
+    only_a.send("/part #lobby");
+    stranger.send("/part #lobby");
+    for (auto* c : {&alice, &both, &only_a, &stranger}) {
+        c->take();
+    }
+    alice.send("/nick Alicia");
+    CHECK(alice.take() == lines{"NICK alice Alicia"});
+    CHECK(both.take() == lines{"NICK alice Alicia"});
+    CHECK(only_a.take() == lines{"NICK alice Alicia"});
+    CHECK(stranger.take().empty());
+    alice.send("/nick ALICIA");  // a change of case only is allowed
+    CHECK(alice.take() == lines{"NICK Alicia ALICIA"});
+    alice.send("/nick ALICIA");  // no change: nothing said
+    CHECK(alice.take().empty());
+    alice.send("/nick BOTH");
+    CHECK(alice.take() == lines{"ERR name-taken the name BOTH is taken"});
+    alice.send("/nick bad!");
+    CHECK(alice.take()[0].starts_with("ERR name-invalid "));
+    both.take();
+    stranger.send("@alicia hi");  // the new name is found anywhere, the old one is free
+    CHECK(masked(alice.take()) == lines{"PRIV ID T stranger hi"});
+    stranger.take();
+    stranger.send("@alice hi");
+    CHECK(stranger.take() == lines{"ERR no-such-user nobody here is called alice"});
+}
+
+TEST_CASE("private messages reach a user in any room or in none", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    bob.send("/part");
+    alice.take();
+    bob.take();
+    alice.send("@bob psst");
+    alice.send("/msg bob again");
+    const auto sent = alice.take();
+    const auto got = bob.take();
+    REQUIRE(sent.size() == 2);
+    REQUIRE(got.size() == 2);
+    CHECK(masked(got) == lines{"PRIV ID T alice psst", "PRIV ID T alice again"});
+    CHECK(field(got[0], &server_line::id) == field(sent[0], &server_line::id));
+    CHECK(field(got[1], &server_line::id) == field(sent[1], &server_line::id));
+}
+
+TEST_CASE("ids increase across rooms and private messages", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    alice.send("/join #a");
+    alice.send("one");
+    alice.send("#lobby two");
+    alice.send("@bob three");
+    alice.send("/me four");
+    std::vector<unsigned long> ids;
+    for (const auto& l : alice.take()) {
+        if (l.starts_with("SENT ")) {
+            ids.push_back(std::stoul(field(l, &server_line::id)));
+        }
+    }
+    REQUIRE(ids.size() == 4);
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
+    CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+}
+
+TEST_CASE("every message line gets one SENT or one ERR, in the order of the lines",
+          "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    alice.send("/join #a");
+    alice.take();
+    for (const auto* line : {"ok 1", "#nowhere x", "@nobody x", "@bob ok 2", "#a ok 3",
+                             "#lobby ok 4", "/me ok 5", "#bad! x", "@", "ok 6"}) {
+        alice.send(line);
+    }
+    lines kinds;
+    for (const auto& l : alice.take()) {
+        kinds.push_back(l.substr(0, l.find(' ', l.find(' ') + 1)));
+    }
+    CHECK(kinds == lines{"SENT " + kinds[0].substr(5), "ERR not-in-room", "ERR no-such-user",
+                         kinds[3], kinds[4], kinds[5], kinds[6], "ERR room-name-invalid",
+                         "ERR usage", kinds[9]});
+    for (const std::size_t i : {0U, 3U, 4U, 5U, 6U, 9U}) {
+        CHECK(kinds[i].starts_with("SENT "));
+    }
+}
+
+TEST_CASE("closing says LEAVE once in each room, with the reason", "[connection]") {
+    world w;
+    auto alice = std::make_unique<client>(w, "alice");
+    client bob(w, "bob");
+    client carol(w, "carol");
+    alice->send("/join #a");
+    alice->send("/join #b");
+    bob.send("/join #a");
+    bob.send("/join #b");
+    carol.send("/join #b");
+    carol.send("/part #lobby");
+    for (auto* c : {alice.get(), &bob, &carol}) {
+        c->take();
+    }
+    alice->send("/quit see you");
+    REQUIRE(alice->transport().closed == close_reason::quit);
+    auto seen = bob.take();
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen == lines{"LEAVE #a alice quit see you", "LEAVE #b alice quit see you",
+                        "LEAVE #lobby alice quit see you"});
+    CHECK(carol.take() == lines{"LEAVE #b alice quit see you"});
+    alice.reset();  // the core is destroyed after on_close: nothing more is said
+    CHECK(bob.take().empty());
+    client again(w, "alice");  // the name is free again
+    CHECK(again.core().registered());
+}
+
+TEST_CASE("leaving for other reasons names them; at shutdown nobody is told", "[connection]") {
+    world w;
+    client bob(w, "bob");
+    for (const auto& [reason, wire] : std::vector<std::pair<close_reason, std::string>>{
+             {close_reason::disconnected, "disconnected"},
+             {close_reason::idle_timeout, "timeout"},
+             {close_reason::slow_consumer, "slow-consumer"},
+             {close_reason::io_error, "error"}}) {
+        client x(w, "x");
+        bob.take();
+        x.core().on_close(reason, {});
+        CHECK(bob.take() == lines{"LEAVE #lobby x " + wire});
+        x.core().on_close(reason, {});  // idempotent
+        CHECK(bob.take().empty());
+    }
+    client y(w, "y");
+    bob.take();
+    y.core().on_close(close_reason::shutdown, {});
+    CHECK(bob.take().empty());
+}
+
+TEST_CASE("deadlines: handshake, PING at half the idle time, idle", "[connection]") {
+    server_config config;
+    config.handshake_timeout = std::chrono::seconds(10);
+    config.idle_timeout = std::chrono::seconds(120);
+    world w(config);
+    client c(w);
+    c.take();
+    CHECK_FALSE(c.core().check_deadlines(t0 + std::chrono::seconds(9)));
+    CHECK(c.core().check_deadlines(t0 + std::chrono::seconds(10)) ==
+          close_reason::handshake_timeout);
+
+    client d(w, "d");
+    const auto at = [](int s) { return t0 + std::chrono::seconds(s); };
+    CHECK_FALSE(d.core().check_deadlines(at(59)));
+    CHECK(d.take().empty());
+    CHECK_FALSE(d.core().check_deadlines(at(60)));
+    const auto ping = d.take();
+    REQUIRE(ping.size() == 1);
+    REQUIRE(ping[0].starts_with("PING "));
+    CHECK_FALSE(d.core().check_deadlines(at(61)));
+    CHECK(d.take().empty());  // one PING until answered
+    d.send("/pong " + ping[0].substr(5), at(70));
+    CHECK_FALSE(d.core().check_deadlines(at(189)));
+    CHECK(d.core().check_deadlines(at(190)) == close_reason::idle_timeout);
+}
+
+TEST_CASE("bad text and long lines get ERR and change nothing", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client bob(w, "bob");
+    alice.take();
+    alice.send(std::string("a\x01") + "b");
+    alice.send("\xff");
+    alice.core().on_line_too_long();
+    const auto replies = alice.take();
+    REQUIRE(replies.size() == 3);
+    CHECK(replies[0].starts_with("ERR bad-encoding "));
+    CHECK(replies[1].starts_with("ERR bad-encoding "));
+    CHECK(replies[2] == "ERR line-too-long lines are limited to 4096 bytes; that one was dropped");
+    CHECK(bob.take().empty());
+}
+
+TEST_CASE("commands: ping, help, stats, unknown, usage", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    alice.send("/ping");
+    alice.send("/ping abc");
+    CHECK(alice.take() == lines{"PONG", "PONG abc"});
+    alice.send("/help");
+    const auto help = alice.take();
+    CHECK(help.size() >= 5);
+    CHECK(std::all_of(help.begin(), help.end(),
+                      [](const auto& l) { return l.starts_with("INFO "); }));
+    alice.send("/stats");
+    CHECK(alice.take() == lines{"INFO connections=1 users=1 rooms=1 messages=0"});
+    alice.send("/dance");
+    CHECK(alice.take() ==
+          lines{"ERR unknown-command there is no command /dance; /help lists them"});
+    alice.send("/join");
+    CHECK(alice.take() == lines{"ERR usage usage: /join #ROOM"});
+    alice.send("#lobby");
+    CHECK(alice.take() == lines{"ERR usage usage: #ROOM TEXT"});
+}
+
+TEST_CASE("memberships stay consistent through random joins, parts and closes", "[connection]") {
+    // The two-sided indices (room -> member slot, connection -> membership slot) are the one
+    // tricky data structure here: compare them with a plain model after every kind of change.
+    server_config config;
+    config.max_rooms = 6;
+    world w(config);
+    std::mt19937 rng(12345);
+    std::vector<std::unique_ptr<client>> clients;
+    std::map<std::string, std::set<std::string>> model;      // room -> members
+    std::map<std::string, std::vector<std::string>> joined;  // member -> rooms, in join order
+    std::map<std::string, std::string> current;              // member -> current room
+    int serial = 0;
+    const auto add_client = [&] {
+        const std::string name = "u" + std::to_string(serial++);
+        clients.push_back(std::make_unique<client>(w, name));
+        model["#lobby"].insert(name);
+        joined[name] = {"#lobby"};
+        current[name] = "#lobby";
+    };
+    for (int i = 0; i < 12; ++i) {
+        add_client();
+    }
+    for (int step = 0; step < 3000; ++step) {
+        auto& c = *clients[rng() % clients.size()];
+        const std::string name = c.core().name();
+        const std::string room = "#r" + std::to_string(rng() % 8);
+        switch (rng() % 6) {
+            case 0:
+            case 1:
+            case 2:
+                c.send("/join " + room);
+                if (model[room].contains(name)) {
+                    current[name] = room;
+                } else if (joined[name].size() < config.max_rooms) {
+                    model[room].insert(name);
+                    joined[name].push_back(room);
+                    current[name] = room;
+                }
+                break;
+            case 3:
+            case 4:
+                c.send("/part " + room);
+                if (model[room].erase(name) != 0) {
+                    std::erase(joined[name], room);
+                    if (current[name] == room) {
+                        current[name] = joined[name].empty() ? "" : joined[name].back();
+                    }
+                }
+                break;
+            default: {
+                const auto it = std::find_if(clients.begin(), clients.end(),
+                                             [&](const auto& p) { return p.get() == &c; });
+                c.send("/quit");
+                for (const auto& r : joined[name]) {
+                    model[r].erase(name);
+                }
+                joined.erase(name);
+                clients.erase(it);
+                add_client();
+                break;
+            }
+        }
+    }
+    std::size_t rooms_alive = 0;
+    for (const auto& [room, members] : model) {
+        rooms_alive += members.empty() ? 0U : 1U;
+    }
+    for (auto& c : clients) {
+        c->take();
+        const auto& mine = joined[c->core().name()];
+        CHECK(c->core().room_count() == mine.size());
+        for (const auto& room : mine) {
+            c->send("/who " + room);
+            const auto reply = c->take();
+            REQUIRE(reply.size() == 1);
+            std::set<std::string> seen;
+            for_each_name(field(reply[0], &server_line::text),
+                          [&](std::string_view n) { seen.emplace(n); });
+            CHECK(seen == model[room]);
+        }
+        if (!mine.empty()) {
+            // The current room: the last one joined or re-joined, else the last one still held.
+            c->send("/who");
+            CHECK(field(c->take()[0], &server_line::room) == current[c->core().name()]);
+        }
+    }
+    CHECK(w.h.rooms.size() == rooms_alive);
+}
