@@ -257,14 +257,16 @@ TEST_CASE("an isolate left open is closed at the end of its field", "[client][re
     // A stray PDI closes nothing of ours, so it does not cancel an isolate opened after it.
     CHECK(renderer::sanitize(pdi + "x" + rli) == pdi + "x" + rli + pdi);
     // Each field on its own: a name's open isolate cannot reorder the text after it.
-    CHECK(render(plain(), "MSG 1 2026-11-21T14:03:12.345Z alice " + rli + "hi") ==
-          "[14:03] alice: " + rli + "hi" + pdi);
-    CHECK(render(plain(), "ME 1 2026-11-21T14:03:12.345Z alice waves " + fsi) ==
-          "[14:03] * alice waves " + fsi + pdi);
-    CHECK(render(plain(), "LEAVE alice quit " + rli + "bye") ==
-          "[14:03] -- alice left (" + rli + "bye" + pdi + ")");
+    CHECK(render(plain(), "MSG #a 1 2026-11-21T14:03:12.345Z alice " + rli + "hi") ==
+          "[14:03] #a alice: " + rli + "hi" + pdi);
+    CHECK(render(plain(), "ME #a 1 2026-11-21T14:03:12.345Z alice waves " + fsi) ==
+          "[14:03] #a * alice waves " + fsi + pdi);
+    CHECK(render(plain(), "LEAVE #a alice quit " + rli + "bye") ==
+          "[14:03] #a -- alice quit (" + rli + "bye" + pdi + ")");
+    CHECK(render(plain(), "TOPIC #a bob 2026-11-21T14:03:12.345Z " + rli + "cats") ==
+          "[14:03] #a -- topic: " + rli + "cats" + pdi + " (set by bob)");
     // Inside colour the isolate is closed before the colour is reset.
-    CHECK(render(colored("me"), "MSG 1 2026-11-21T14:03:12.345Z alice me " + rli)
+    CHECK(render(colored("me"), "MSG #a 1 2026-11-21T14:03:12.345Z alice me " + rli)
               .find("me " + rli + pdi + "\x1b[0m") != std::string::npos);
 }
 
