@@ -35,10 +35,12 @@ constexpr std::size_t max_gather = 64;
  *                  reconnect on? --yes--> waiting --back-off timer--> resolving
  *                                --no---> idle
  *
- * stop() returns to idle from anywhere without a callback. Each attempt has `connect_timeout`;
- * the back-off doubles from 1 s up to 30 s and starts again once the owner calls
- * reset_backoff(), i.e. when a connection proved good, not merely connected: a server that
- * accepts and at once refuses (full, too many from one address) must not be hammered.
+ * stop() returns to idle from anywhere without a callback. Each attempt has `connect_timeout`,
+ * and a connected peer `first_line_timeout` to send its first line (a chat server greets at
+ * once; a silent peer is lost with `timed_out`). The back-off doubles from 1 s up to 30 s and
+ * starts again once the owner calls reset_backoff(), i.e. when a connection proved good, not
+ * merely connected: a server that accepts and at once refuses (full, too many from one address)
+ * must not be hammered.
  */
 
 client_connection::client_connection(asio::io_context& io, std::string host, std::string port,
@@ -102,12 +104,18 @@ void client_connection::on_connect(const error_code& ec) {
         fail_attempt(ec);
         return;
     }
-    deadline_.cancel();
     state_ = state::connected;
     error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);  // chat lines are small and interactive
     framer_ = line_framer(max_server_line);
+    heard_ = false;
     const unsigned gen = generation_;
+    deadline_.expires_after(first_line_timeout);
+    deadline_.async_wait([this, gen](const error_code& dec) {
+        if (!dec && gen == generation_ && state_ == state::connected && !heard_) {
+            lost(asio::error::timed_out);
+        }
+    });
     owner_.on_connected();
     if (gen == generation_ && state_ == state::connected) {
         do_read();
@@ -144,6 +152,10 @@ void client_connection::on_read(const error_code& ec, std::size_t n) {
     framer_.feed(std::string_view{read_buffer_.data(), n},
                  [&](frame_event event, std::string_view line) {
                      if (event == frame_event::line) {
+                         if (!heard_) {
+                             heard_ = true;
+                             deadline_.cancel();
+                         }
                          owner_.on_line(line);
                      }
                      return still_open();

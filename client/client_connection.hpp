@@ -19,13 +19,18 @@ namespace chat {
 
 /// The client's TCP connection to the daemon: resolve, connect, read lines, write lines, and
 /// reconnect with exponential back-off when asked to. It knows nothing of the protocol beyond
-/// "lines", nothing of terminals; the owner hears about everything through `listener`.
+/// "lines" and "a server speaks first", nothing of terminals; the owner hears about everything
+/// through `listener`.
 /// Single-threaded: all calls and callbacks happen on the `io_context` thread. Handlers capture
 /// `this`: the owner keeps the connection alive until `io_context::run` has returned.
 class client_connection {
   public:
     using duration = std::chrono::milliseconds;
     using error_code = boost::system::error_code;
+
+    /// How long a peer may stay silent after accepting: a chat server greets at once, and a
+    /// server of another protocol that waits for us to speak first (HTTP) must not hang us.
+    static constexpr std::chrono::seconds first_line_timeout{10};
 
     /// What the owner is told. Callbacks may call back into the connection (send, close, stop).
     class listener {
@@ -38,8 +43,9 @@ class client_connection {
         /// An attempt to connect failed with `ec`. `retry_in` is set when another attempt is
         /// already scheduled (reconnecting is on), empty when the connection is now idle.
         virtual void on_connect_failed(const error_code& ec, std::optional<duration> retry_in) = 0;
-        /// An open connection ended: `ec` is `eof` when the server closed it in order. `retry_in`
-        /// as for `on_connect_failed`.
+        /// An open connection ended: `ec` is `eof` when the server closed it in order, and
+        /// `timed_out` when it sent no line at all within `first_line_timeout`. `retry_in` as for
+        /// `on_connect_failed`.
         virtual void on_disconnected(const error_code& ec, std::optional<duration> retry_in) = 0;
     };
 
@@ -105,6 +111,7 @@ class client_connection {
     std::deque<std::string> queue_;
     std::vector<boost::asio::const_buffer> gather_;
     bool writing_ = false;
+    bool heard_ = false;  // a line has come on this connection
 };
 
 }  // namespace chat

@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "common/names.hpp"
+#include "common/protocol.hpp"
 
 namespace chat {
 
@@ -14,15 +15,17 @@ namespace po = boost::program_options;
 
 namespace {
 
+// Printed after the first line, which names the protocol version.
 constexpr const char* usage_head =
-    "chat-client: talk to a chat-server (protocol chat/1)\n"
     "\n"
     "Usage: chat-client [--host H] [--port P] [--name N] [--raw] [--no-color]\n"
     "\n"
-    "On a terminal it is an interactive chat: type a line to talk to the room, @NAME TEXT or\n"
-    "/msg NAME TEXT to whisper, /me ACTION, /nick NAME, /who, /help, /quit (or Ctrl+C, or\n"
-    "Ctrl+D on an empty line). Tab completes names after @ and /msg; Up and Down walk the\n"
-    "history. A lost connection is retried with back-off (1 s doubling to 30 s).\n"
+    "On a terminal it is an interactive chat: type a line to talk to the current room (the\n"
+    "prompt names it), /join #ROOM to join or switch, /part [#ROOM], #ROOM TEXT to talk to\n"
+    "another room, /rooms, /who, /topic, @NAME TEXT or /msg NAME TEXT to whisper, /me ACTION,\n"
+    "/nick NAME, /help, /quit (or Ctrl+C, or Ctrl+D on an empty line). Tab completes names,\n"
+    "commands and rooms; Up and Down walk the history. A lost connection is retried with\n"
+    "back-off (1 s doubling to 30 s), and the rooms joined again.\n"
     "\n"
     "With stdin not a terminal it is a filter: each input line is sent as typed (the first one\n"
     "is the name unless --name is given), each server line is printed, one per line. At the end\n"
@@ -34,7 +37,8 @@ constexpr const char* usage_tail =
     "\n"
     "Exit status:\n"
     "  0  input ended, or /quit, Ctrl+C: the session closed in order\n"
-    "  1  could not connect (refused, unreachable, unknown host, server full)\n"
+    "  1  could not connect (refused, unreachable, unknown host, server full, or the peer\n"
+    "     is not a chat/2 server)\n"
     "  2  bad usage\n"
     "  3  scripted: the connection was lost\n"
     "  4  scripted: the server refused the name\n"
@@ -88,11 +92,13 @@ std::variant<client_config, client_exit> parse_client_options(int argc, const ch
         po::store(po::command_line_parser(argc, argv).options(flags).positional(none).run(), vm);
         if (vm.count("help") != 0U) {
             std::ostringstream out;
-            out << usage_head << flags << usage_tail;
+            out << "chat-client: talk to a chat-server (protocol " << protocol_version << ")\n"
+                << usage_head << flags << usage_tail;
             return client_exit{0, out.str()};
         }
         if (vm.count("version") != 0U) {
-            return client_exit{0, fmt::format("chat-client {} (protocol chat/1)\n", CHAT_VERSION)};
+            return client_exit{
+                0, fmt::format("chat-client {} (protocol {})\n", CHAT_VERSION, protocol_version)};
         }
         po::notify(vm);
 

@@ -4,6 +4,7 @@
 
 #include "common/names.hpp"
 #include "common/server_line.hpp"
+#include "common/text_util.hpp"
 
 namespace chat {
 
@@ -43,7 +44,7 @@ namespace {
 
 bool starts_with_folded(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() &&
-           name_key(text.substr(0, prefix.size())) == name_key(prefix);
+           equal_ignoring_case(text.substr(0, prefix.size()), prefix);
 }
 
 /// The longest prefix every candidate shares, compared without case, spelled as the first one.
@@ -52,8 +53,7 @@ std::string common_prefix(const std::vector<std::string>& candidates) {
     std::size_t len = first.size();
     for (const auto& c : candidates) {
         std::size_t k = 0;
-        while (k < len && k < c.size() &&
-               name_key(first.substr(k, 1)) == name_key(c.substr(k, 1))) {
+        while (k < len && k < c.size() && ascii_lower(first[k]) == ascii_lower(c[k])) {
             ++k;
         }
         len = k;
@@ -61,27 +61,54 @@ std::string common_prefix(const std::vector<std::string>& candidates) {
     return std::string(first.substr(0, len));
 }
 
+enum class word_kind { command, room, known_room, name, none };
+
+/// What the word starting at `word_start` is, from the words before it.
+word_kind kind_of(std::string_view line, std::size_t word_start, std::string_view word) {
+    std::string_view head = trim(line.substr(0, word_start));
+    const std::string_view first = split_word(head).first;
+    std::size_t index = 0;  // how many words come before this one
+    while (!head.empty()) {
+        head = split_word(head).second;
+        ++index;
+    }
+    if (index == 0 && word.starts_with('/')) {
+        return word_kind::command;
+    }
+    if (index == 1) {
+        if (first == "/join") {
+            return word_kind::known_room;
+        }
+        if (first == "/part" || first == "/who" || first == "/topic" || first == "/switch") {
+            return word_kind::room;
+        }
+        if (first == "/msg") {
+            return word_kind::name;
+        }
+        if (first == "/nick") {
+            return word_kind::none;  // a new name of one's own: nothing to offer
+        }
+    }
+    if (word.starts_with('#')) {
+        return index == 0 ? word_kind::room : word_kind::known_room;
+    }
+    if (word.starts_with('@')) {
+        return word_kind::name;
+    }
+    return word.empty() ? word_kind::none : word_kind::name;
+}
+
 }  // namespace
 
-std::optional<completion> complete_name(const name_roster& roster, std::string_view line,
-                                        std::size_t cursor, std::string_view self) {
+std::optional<completion> complete_line(const completion_sources& from, std::string_view line,
+                                        std::size_t cursor) {
     cursor = std::min(cursor, line.size());
-    const std::string_view before = line.substr(0, cursor);
-    const auto last_space = before.rfind(' ');
+    const auto last_space = line.substr(0, cursor).rfind(' ');
     const std::size_t word_start = last_space == std::string_view::npos ? 0 : last_space + 1;
-
-    std::size_t start = 0;
-    if (word_start < cursor && line[word_start] == '@') {
-        start = word_start + 1;
-    } else {
-        // Only the first argument of /msg is a name: "/msg " then spaces, then the word.
-        const std::string_view head = line.substr(0, word_start);
-        const auto last_non_space = head.find_last_not_of(' ');
-        if (last_non_space == std::string_view::npos ||
-            head.substr(0, last_non_space + 1) != "/msg") {
-            return std::nullopt;
-        }
-        start = word_start;
+    const std::string_view word = line.substr(word_start, cursor - word_start);
+    const word_kind kind = kind_of(line, word_start, word);
+    if (kind == word_kind::none) {
+        return std::nullopt;
     }
     std::size_t end = line.find(' ', cursor);
     if (end == std::string_view::npos) {
@@ -89,24 +116,60 @@ std::optional<completion> complete_name(const name_roster& roster, std::string_v
     }
 
     completion out;
-    out.start = start;
+    out.start = word_start;
     out.end = end;
-    const std::string_view prefix = line.substr(start, cursor - start);
-    const std::string self_key = name_key(self);
-    for (auto& n : roster.names()) {
-        if (starts_with_folded(n, prefix) && (self.empty() || name_key(n) != self_key)) {
-            out.candidates.push_back(std::move(n));
+    std::string_view prefix = word;
+    std::string suffix = end == line.size() ? " " : "";
+    std::vector<std::string> pool;
+    switch (kind) {
+        case word_kind::command:
+            for (const auto& c : from.commands) {
+                pool.push_back("/" + c);
+            }
+            break;
+        case word_kind::room:
+            pool = from.rooms;
+            break;
+        case word_kind::known_room:
+            pool = from.known_rooms;
+            break;
+        case word_kind::name: {
+            if (word.starts_with('@')) {
+                out.start = word_start + 1;
+                prefix.remove_prefix(1);
+            } else if (word_start == 0) {
+                suffix = ":" + suffix;  // addressing someone: "alice: hi"
+            }
+            const std::string self_key = name_key(from.self);
+            for (auto& n : from.names.names()) {
+                if (from.self.empty() || name_key(n) != self_key) {
+                    pool.push_back(std::move(n));
+                }
+            }
+            break;
+        }
+        case word_kind::none:
+            break;
+    }
+    // While typing a room the `#` may be left out: "ru" finds "#rust".
+    const bool room_without_hash =
+        (kind == word_kind::room || kind == word_kind::known_room) && !prefix.starts_with('#');
+    for (auto& candidate : pool) {
+        const std::string_view compared =
+            room_without_hash ? std::string_view(candidate).substr(1) : std::string_view(candidate);
+        if (starts_with_folded(compared, prefix)) {
+            out.candidates.push_back(std::move(candidate));
         }
     }
-    const std::string_view original = line.substr(start, end - start);
+    std::sort(out.candidates.begin(), out.candidates.end(), less_ignoring_case);
+
+    const std::string_view original = line.substr(out.start, end - out.start);
     if (out.candidates.size() == 1) {
-        out.insert = out.candidates.front();
-        if (end == line.size()) {
-            out.insert += ' ';
-        }
+        out.insert = out.candidates.front() + suffix;
     } else if (!out.candidates.empty()) {
         std::string shared = common_prefix(out.candidates);
-        out.insert = shared.size() > prefix.size() ? std::move(shared) : std::string(original);
+        const std::size_t typed = prefix.size() + (room_without_hash ? 1 : 0);
+        out.insert = shared.size() > typed ? std::move(shared) : std::string(original);
     } else {
         out.insert = std::string(original);
     }

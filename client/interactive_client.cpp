@@ -1,11 +1,14 @@
 #include "client/interactive_client.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 
 #include <fmt/format.h>
 
+#include "client/greeting.hpp"
 #include "common/protocol.hpp"
+#include "common/text_util.hpp"
 
 namespace chat {
 
@@ -21,13 +24,52 @@ std::string seconds_text(client_connection::duration d) {
     return fmt::format("{} s", std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
+/// A number from HELLO's limits, if the key is there and its value is one.
+std::optional<std::size_t> numeric_limit(std::string_view limits, std::string_view key) {
+    const auto text = find_limit(limits, key);
+    std::size_t value = 0;
+    if (!text) {
+        return std::nullopt;
     }
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+    const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || ptr != text->data() + text->size()) {
+        return std::nullopt;
+    }
+    return value;
 }
+
+/// The message a command line is, or nothing for a line that is not a message.
+std::optional<own_message> as_message(const command& cmd, std::string_view line) {
+    own_message m;
+    switch (cmd.kind) {
+        case command_kind::say:
+            m.what = own_message::kind::say;
+            break;
+        case command_kind::me:
+            m.what = own_message::kind::me;
+            break;
+        case command_kind::room_say:
+            m.what = own_message::kind::room_say;
+            break;
+        case command_kind::private_message:
+            m.what = own_message::kind::priv;
+            break;
+        default:
+            return std::nullopt;
+    }
+    m.target = std::string(cmd.target);
+    m.text = std::string(cmd.text);
+    m.line = std::string(line);
+    return m;
+}
+
+/// The token of the `/ping` sent after WELCOME on a reconnection: its PONG comes after the
+/// server has put us in its default room, so we then know which rooms to join again.
+constexpr std::string_view rejoin_token = "chat-client-rejoin";
+
+/// `/switch #room` is the client's own word for `/join #room`, which the server answers by making
+/// a room we are in current (and joins it first if we are not).
+constexpr std::string_view switch_command = "switch";
 
 }  // namespace
 
@@ -45,26 +87,6 @@ interactive_client::interactive_client(boost::asio::io_context& io, const client
     for (const int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
         signals_.add(s);
     }
-}
-
-std::optional<std::size_t> interactive_client::limit_of(std::string_view limits,
-                                                        std::string_view key) {
-    while (!limits.empty()) {
-        const auto comma = limits.find(',');
-        const auto item = limits.substr(0, comma);
-        limits = comma == std::string_view::npos ? std::string_view{} : limits.substr(comma + 1);
-        const auto eq = item.find('=');
-        if (eq == std::string_view::npos || item.substr(0, eq) != key) {
-            continue;
-        }
-        std::size_t value = 0;
-        const auto text = item.substr(eq + 1);
-        const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec == std::errc{} && ptr == text.data() + text.size()) {
-            return value;
-        }
-    }
-    return std::nullopt;
 }
 
 void interactive_client::start() {
@@ -94,16 +116,18 @@ void interactive_client::wait_for_signal() {
 
 void interactive_client::on_connected() {
     ever_connected_ = true;
-    connection_.set_reconnect(true);
-    phase_ = phase::naming;
+    greeted_ = false;
     show(renderer_.notice(fmt::format("connected to {}", connection_.peer())));
-    if (name_) {
-        send_name(*name_);
-    }
     update_prompt();
 }
 
 void interactive_client::on_line(std::string_view line) {
+    if (!greeted_) {
+        check_greeting(line);
+        if (done_) {
+            return;
+        }
+    }
     const auto parsed = parse_server_line(line);
     if (config_.raw) {
         show(renderer::sanitize(line));
@@ -115,32 +139,64 @@ void interactive_client::on_line(std::string_view line) {
     }
 }
 
+void interactive_client::check_greeting(std::string_view line) {
+    const greeting g = judge_greeting(connection_.peer(), line);
+    switch (g.kind) {
+        case greeting_kind::chat:
+            greeted_ = true;
+            ever_greeted_ = true;
+            // Only a peer that proved to be a chat server is worth coming back to.
+            connection_.set_reconnect(true);
+            phase_ = phase::naming;
+            return;
+        case greeting_kind::refusal:
+            greeted_ = true;  // a full server: its ERR and BYE follow the usual way
+            return;
+        case greeting_kind::other_version:
+        case greeting_kind::not_chat:
+            show(renderer_.error(g.problem));
+            finish(1);
+            return;
+    }
+}
+
 void interactive_client::handle(const server_line& line) {
+    const auto now = std::chrono::system_clock::now();
     // Rendered before the state learns from it, so that our own NICK reads "you are now ...".
-    std::string text =
-        config_.raw ? std::string() : renderer_.render(line, std::chrono::system_clock::now());
+    std::string text = config_.raw ? std::string() : renderer_.render(line, now);
+    const bool new_room = line.tag == server_tag::joined && state_.find_room(line.room) == nullptr;
     if (const auto reply = state_.observe(line)) {
-        connection_.send(*reply);
+        connection_.send(*reply);  // a /pong: never answered, so never an ERR to tell apart
     }
     renderer_.set_self(state_.self());
-    bool ask_who = false;
     switch (line.tag) {
         case server_tag::hello:
-            if (name_sent_) {
-                text.clear();  // we answered with --name (or the name we had) already
+            max_line_ = numeric_limit(line.limits, "max-line").value_or(max_line_);
+            if (name_) {
+                send_name(*name_);
+                text.clear();  // answered with --name (or the name we had) already
             }
-            max_line_ = limit_of(line.limits, "max-line").value_or(max_line_);
             break;
         case server_tag::welcome:
-            phase_ = phase::chatting;
-            name_sent_ = false;
-            name_ = state_.self();
-            connection_.reset_backoff();
-            if (ever_joined_ && !config_.raw) {
-                text = renderer_.notice(fmt::format("back in the room as {}", state_.self()));
+            on_welcome(text);
+            break;
+        case server_tag::joined:
+            on_joined(line, new_room, text);
+            break;
+        case server_tag::sent:
+            if (!config_.raw) {
+                if (const auto m = outbox_.accepted()) {
+                    text = show_accepted(*m, line.time);
+                }
             }
-            ever_joined_ = true;
-            ask_who = true;
+            break;
+        case server_tag::pong:
+            if (!config_.raw && outbox_.marker_answered(line.text)) {
+                text.clear();
+            } else if (line.text == rejoin_token && !rejoin_.empty()) {
+                text.clear();
+                rejoin();
+            }
             break;
         case server_tag::err: {
             const auto code = parse_protocol_error(line.code);
@@ -152,6 +208,10 @@ void interactive_client::handle(const server_line& line) {
                 (code == protocol_error::name_taken || code == protocol_error::name_invalid)) {
                 name_sent_ = false;
                 name_.reset();  // whatever was asked for, the user picks the next one
+            } else if (phase_ == phase::chatting && !config_.raw) {
+                if (const auto m = outbox_.refused()) {
+                    text = renderer_.refused(line, m->line);
+                }
             }
             break;
         }
@@ -162,7 +222,7 @@ void interactive_client::handle(const server_line& line) {
             break;
         case server_tag::bye:
             if (phase_ == phase::leaving && !config_.raw) {
-                text = renderer_.notice("you left the room");  // our /quit, answered
+                text = renderer_.notice("you left the chat");  // our /quit, answered
             }
             break;
         default:
@@ -175,14 +235,81 @@ void interactive_client::handle(const server_line& line) {
         show(renderer_.notice("type the name you want and press Enter"));
     }
     update_prompt();
-    if (ask_who) {
-        connection_.send("/who");  // who is here, and names for Tab
+}
+
+void interactive_client::on_welcome(std::string& text) {
+    phase_ = phase::chatting;
+    name_sent_ = false;
+    name_ = state_.self();
+    connection_.reset_backoff();
+    if (ever_joined_ && !config_.raw) {
+        text = renderer_.notice(fmt::format("back as {}", state_.self()));
     }
+    ever_joined_ = true;
+    if (!rejoin_.empty()) {
+        send_command(fmt::format("/ping {}", rejoin_token));
+    }
+}
+
+void interactive_client::rejoin() {
+    // The rooms we were in, in the order we joined them, except the default one the server has
+    // put us in again; then the one that was current, if the last /join did not make it so.
+    std::string_view last;
+    for (const auto& room : rejoin_) {
+        if (state_.find_room(room) == nullptr) {
+            send_command(fmt::format("/join {}", room));
+            last = room;
+        }
+    }
+    const auto* current = state_.current_room();
+    if (last.empty() && current != nullptr) {
+        last = current->name;
+    }
+    if (!rejoin_current_.empty() && !equal_ignoring_case(rejoin_current_, last)) {
+        send_command(fmt::format("/join {}", rejoin_current_));
+    }
+    rejoin_.clear();
+    rejoin_current_.clear();
+}
+
+void interactive_client::on_joined(const server_line& line, bool new_room, std::string& text) {
+    if (new_room) {
+        send_command(fmt::format("/who {}", line.room));  // who is there, and names for Tab
+    } else if (!config_.raw) {
+        text = renderer_.switched(line.room, std::chrono::system_clock::now());
+    }
+}
+
+std::string interactive_client::show_accepted(const own_message& m, std::string_view wire_time) {
+    const auto at = parse_timestamp(wire_time).value_or(std::chrono::system_clock::now());
+    // The server answers in order, so the current room now is the one it had when it took the
+    // line: a /join typed just before has been answered already, one typed after has not.
+    const auto* current = state_.current_room();
+    const std::string_view here = current != nullptr ? std::string_view(current->name) : "?";
+    switch (m.what) {
+        case own_message::kind::say:
+            return renderer_.own_message(here, m.text, at);
+        case own_message::kind::me:
+            return renderer_.own_action(here, m.text, at);
+        case own_message::kind::room_say: {
+            const auto* room = state_.find_room(m.target);
+            return renderer_.own_message(room != nullptr ? room->name : m.target, m.text, at);
+        }
+        case own_message::kind::priv:
+            return renderer_.own_private(m.target, m.text, at);
+    }
+    return {};
 }
 
 void interactive_client::send_name(std::string_view name) {
     connection_.send(name);
     name_sent_ = true;
+}
+
+void interactive_client::send_command(std::string_view line) {
+    if (connection_.send(line)) {
+        outbox_.command_sent();
+    }
 }
 
 void interactive_client::on_connect_failed(const boost::system::error_code& ec,
@@ -202,10 +329,25 @@ void interactive_client::on_connect_failed(const boost::system::error_code& ec,
 void interactive_client::on_disconnected(const boost::system::error_code& ec,
                                          std::optional<client_connection::duration> retry_in) {
     const bool said_bye = state_.bye_seen();
+    if (state_.registered()) {
+        rejoin_.clear();
+        for (const auto& r : state_.rooms()) {
+            rejoin_.push_back(r.name);
+        }
+        const auto* current = state_.current_room();
+        rejoin_current_ = current != nullptr ? current->name : std::string();
+    }
     state_.reset();
     name_sent_ = false;
     if (phase_ == phase::leaving) {
         finish(0);
+        return;
+    }
+    if (!greeted_ && !ever_greeted_) {
+        show(renderer_.error(no_greeting_problem(connection_.peer(),
+                                                 ec == boost::asio::error::timed_out,
+                                                 client_connection::first_line_timeout.count())));
+        finish(1);
         return;
     }
     if (turned_away_) {
@@ -213,6 +355,9 @@ void interactive_client::on_disconnected(const boost::system::error_code& ec,
         return;
     }
     phase_ = phase::offline;
+    for (const auto& m : outbox_.drop_all()) {
+        show(renderer_.error(fmt::format("not confirmed by the server: {}", m.line)));
+    }
     if (said_bye) {
         show(renderer_.notice(fmt::format("disconnected from {}", connection_.peer())));
     } else {
@@ -241,7 +386,7 @@ void interactive_client::on_input(std::string line) {
         case phase::offline:
             if (quit) {
                 finish(0);
-            } else if (!trim(line).empty()) {
+            } else if (!trim(line, " \t").empty()) {
                 show(renderer_.error("not connected, so that was not sent (Up brings it back)"));
             }
             return;
@@ -251,7 +396,7 @@ void interactive_client::on_input(std::string line) {
             } else if (name_sent_) {
                 show(renderer_.notice("still waiting for the server to accept the name"));
             } else {
-                name_ = std::string(trim(line));
+                name_ = std::string(trim(line, " \t"));
                 send_name(*name_);
                 update_prompt();
             }
@@ -271,34 +416,40 @@ void interactive_client::say(std::string_view line) {
         leave(line);
         return;
     }
+    std::string switched;
+    if (cmd.kind == command_kind::unknown && cmd.target == switch_command) {
+        const auto room = trim(split_word(line).second);
+        if (room.empty()) {
+            show(renderer_.error("usage: /switch #ROOM"));
+            return;
+        }
+        switched = fmt::format("/join {}", room);
+        line = switched;
+    }
     if (line.size() > max_line_) {
-        // The server would refuse it; say so now rather than show it as sent first.
+        // The server would refuse it; say so now rather than let it go out at all.
         show(renderer_.error(
             fmt::format("that line is {} bytes, over the server's limit of {}; it was not sent",
                         line.size(), max_line_)));
         return;
     }
-    if (!connection_.send(line)) {
+    if (!connection_.connected()) {
         show(renderer_.error("not connected, so that was not sent"));
         return;
     }
     if (config_.raw) {
+        connection_.send(line);  // the server's lines are all there is to see
         return;
     }
-    const auto now = std::chrono::system_clock::now();
-    switch (cmd.kind) {
-        case command_kind::say:
-            show(renderer_.own_message(cmd.text, now));
-            break;
-        case command_kind::me:
-            show(renderer_.own_action(cmd.text, now));
-            break;
-        case command_kind::private_message:
-            show(renderer_.own_private(cmd.target, cmd.text, now));
-            break;
-        default:
-            break;  // commands: the server's answer is what we show
+    auto message = as_message(cmd, line);
+    if (!message) {
+        send_command(line);  // commands: the server's answer is what we show
+        return;
     }
+    if (const auto marker = outbox_.message_sent(std::move(*message))) {
+        connection_.send(*marker);
+    }
+    connection_.send(line);  // shown when its SENT arrives
 }
 
 void interactive_client::on_input_end() {
@@ -310,7 +461,18 @@ std::optional<completion> interactive_client::on_complete(std::string_view line,
     if (phase_ != phase::chatting) {
         return std::nullopt;
     }
-    return complete_name(state_.roster(), line, cursor, state_.self());
+    completion_sources from;
+    from.names = state_.everyone();
+    for (const auto& r : state_.rooms()) {
+        from.rooms.push_back(r.name);
+    }
+    from.known_rooms = state_.known_rooms();
+    for (const auto c : command_names) {
+        from.commands.emplace_back(c);
+    }
+    from.commands.emplace_back(switch_command);
+    from.self = state_.self();
+    return complete_line(from, line, cursor);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,9 +492,15 @@ void interactive_client::update_prompt() {
     const bool color = renderer_.color();
     switch (phase_) {
         case phase::chatting:
-        case phase::leaving:
-            ui_.set_prompt(fmt::format("{}> ", renderer_.name(state_.self())));
+        case phase::leaving: {
+            const auto* room = state_.current_room();
+            if (room == nullptr) {
+                ui_.set_prompt(color ? "\x1b[2m(no room)\x1b[0m> " : "(no room)> ");
+            } else {
+                ui_.set_prompt(fmt::format("{}> ", renderer_.room(room->name)));
+            }
             return;
+        }
         case phase::naming:
             ui_.set_prompt(name_sent_ ? "joining... " : "name> ");
             return;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -12,17 +13,20 @@
 #include "client/chat_state.hpp"
 #include "client/client_connection.hpp"
 #include "client/client_options.hpp"
+#include "client/outbox.hpp"
 #include "client/renderer.hpp"
 #include "client/terminal_ui.hpp"
 
 namespace chat {
 
-/// The client on a terminal: joins the connection to the screen. Server lines are rendered and
-/// printed above the line being typed; typed lines go to the server, and our own messages are
-/// shown at once (the server does not echo them). The name is asked for when --name is absent
-/// and asked for again whenever the server refuses it. A lost connection is announced and
-/// retried with back-off, the same name asked for again; /quit, Ctrl+D on an empty line and
-/// Ctrl+C leave cleanly at any point.
+/// The client on a terminal: joins the connection to the screen. Nothing is sent before the peer
+/// has greeted as a chat/2 server; any other first line ends the run with one clear sentence.
+/// Server lines are rendered and printed above the line being typed; typed lines go to the
+/// server, and our own messages are shown once the server has accepted them (`SENT`; it does not
+/// echo them), or with the error if it refused them. The prompt names the current room. The name
+/// is asked for when --name is absent and asked for again whenever the server refuses it. A lost
+/// connection is announced and retried with back-off, the same name asked for again and the same
+/// rooms joined again; /quit, Ctrl+D on an empty line and Ctrl+C leave cleanly at any point.
 class interactive_client : private client_connection::listener, private terminal_ui::handler {
   public:
     interactive_client(boost::asio::io_context& io, const client_config& config,
@@ -35,10 +39,8 @@ class interactive_client : private client_connection::listener, private terminal
     int exit_code() const { return exit_code_; }
 
   private:
-    /// The value of `key` in HELLO's `key=value,...` list, if it is there and a number.
-    static std::optional<std::size_t> limit_of(std::string_view limits, std::string_view key);
     enum class phase {
-        connecting,  ///< first attempt, or a retry, under way
+        connecting,  ///< first attempt, or a retry, under way, or connected and not yet greeted
         naming,      ///< connected; the name is to be typed or its answer awaited
         chatting,    ///< WELCOME received
         offline,     ///< lost; waiting for the next attempt
@@ -58,9 +60,15 @@ class interactive_client : private client_connection::listener, private terminal
     void on_input_end() override;
     std::optional<completion> on_complete(std::string_view line, std::size_t cursor) override;
 
+    void check_greeting(std::string_view line);
     void handle(const server_line& line);
+    void on_welcome(std::string& text);
+    void on_joined(const server_line& line, bool new_room, std::string& text);
+    void rejoin();
     void send_name(std::string_view name);
+    void send_command(std::string_view line);
     void say(std::string_view line);
+    std::string show_accepted(const own_message& m, std::string_view wire_time);
     void leave(std::string_view quit_line);
     void wait_for_signal();
     void update_prompt();
@@ -74,11 +82,16 @@ class interactive_client : private client_connection::listener, private terminal
     client_connection connection_;
     terminal_ui ui_;
     boost::asio::signal_set signals_;
+    outbox outbox_;  // our messages waiting for SENT or ERR (not used with --raw)
     phase phase_ = phase::connecting;
     std::optional<std::string> name_;  // the name to ask for (again) on connecting
     bool name_sent_ = false;           // the name is out, its answer not yet in
     bool ever_connected_ = false;
+    bool greeted_ = false;       // this connection's first line came and was a chat server's
+    bool ever_greeted_ = false;  // some connection was: a later silent peer may be a restart
     bool ever_joined_ = false;
+    std::vector<std::string> rejoin_;  // rooms to join again after reconnecting, in join order
+    std::string rejoin_current_;       // and the one to make current again
     bool turned_away_ = false;         // refused as server-full before ever joining
     std::size_t max_line_ = SIZE_MAX;  // the server's max-line from HELLO
     bool done_ = false;

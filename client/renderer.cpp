@@ -70,6 +70,12 @@ std::size_t utf8_sequence(std::string_view s, char32_t& cp) {
     return len;
 }
 
+/// A wire time, or `fallback` when it cannot be read.
+std::chrono::system_clock::time_point parsed_time(std::string_view wire_time,
+                                                  std::chrono::system_clock::time_point fallback) {
+    return parse_timestamp(wire_time).value_or(fallback);
+}
+
 }  // namespace
 
 std::size_t name_color_index(std::string_view name) {
@@ -108,6 +114,14 @@ std::string_view describe_error(std::string_view code) {
             return "Too many connections from your address";
         case protocol_error::not_registered:
             return "You have not joined yet";
+        case protocol_error::room_name_invalid:
+            return "That is not a room name";
+        case protocol_error::not_in_room:
+            return "You are not in that room";
+        case protocol_error::too_many_rooms:
+            return "You are in too many rooms";
+        case protocol_error::no_such_room:
+            return "No such room";
     }
     return "The server refused that";
 }
@@ -166,6 +180,14 @@ std::string renderer::name(std::string_view n) const {
     return paint(palette[name_color_index(n)], sanitize(n));
 }
 
+std::string renderer::room(std::string_view r) const {
+    return paint(palette[name_color_index(r)], sanitize(r));
+}
+
+std::string renderer::room_head(std::string_view r, time_point t) const {
+    return fmt::format("{} {}", clock(t), room(r));
+}
+
 std::string renderer::clock(time_point t) const {
     const std::time_t secs = std::chrono::system_clock::to_time_t(t);
     std::tm parts{};
@@ -178,7 +200,7 @@ std::string renderer::clock(time_point t) const {
 }
 
 std::string renderer::clock(std::string_view wire_time, time_point now) const {
-    return clock(parse_timestamp(wire_time).value_or(now));
+    return clock(parsed_time(wire_time, now));
 }
 
 std::string renderer::notice(std::string_view text) const {
@@ -212,18 +234,29 @@ bool renderer::mentions_self(std::string_view text) const {
     return false;
 }
 
-std::string renderer::own_message(std::string_view text, time_point now) const {
-    return fmt::format("{} {}: {}", clock(now), name(self_), sanitize(text));
+std::string renderer::own_message(std::string_view r, std::string_view text, time_point at) const {
+    return fmt::format("{} {}: {}", room_head(r, at), name(self_), sanitize(text));
 }
 
-std::string renderer::own_action(std::string_view text, time_point now) const {
-    return fmt::format("{} * {} {}", clock(now), name(self_), sanitize(text));
+std::string renderer::own_action(std::string_view r, std::string_view text, time_point at) const {
+    return fmt::format("{} * {} {}", room_head(r, at), name(self_), sanitize(text));
 }
 
-std::string renderer::own_private(std::string_view to, std::string_view text,
-                                  time_point now) const {
-    return fmt::format("{} {} {} {}", clock(now), paint(sgr_private, "->"), name(to),
+std::string renderer::own_private(std::string_view to, std::string_view text, time_point at) const {
+    return fmt::format("{} {} {} {}", clock(at), paint(sgr_private, "->"), name(to),
                        paint(sgr_private, fmt::format("(private): {}", sanitize(text))));
+}
+
+std::string renderer::refused(const server_line& err, std::string_view line) const {
+    const std::string_view sentence = describe_error(err.code);
+    const std::string why =
+        err.text.empty() ? std::string(sentence) : fmt::format("{}: {}", sentence, err.text);
+    return error(fmt::format("{} (not sent: {})", why, line));
+}
+
+std::string renderer::switched(std::string_view r, time_point now) const {
+    return fmt::format("{} {}", clock(now),
+                       paint(sgr_dim, fmt::format("-- now talking in {}", sanitize(r))));
 }
 
 std::string renderer::render(const server_line& line, time_point now) const {
@@ -233,20 +266,32 @@ std::string renderer::render(const server_line& line, time_point now) const {
             if (mentions_self(line.text)) {
                 text = paint(sgr_bold, text);
             }
-            return fmt::format("{} {}: {}", clock(line.time, now), name(line.name), text);
+            return fmt::format("{} {}: {}", room_head(line.room, parsed_time(line.time, now)),
+                               name(line.name), text);
         }
         case server_tag::priv:
             return fmt::format(
                 "{} {} {} {}", clock(line.time, now), paint(sgr_private, "<-"), name(line.name),
                 paint(sgr_private, fmt::format("(private): {}", sanitize(line.text))));
         case server_tag::me:
-            return fmt::format("{} * {} {}", clock(line.time, now), name(line.name),
-                               sanitize(line.text));
+            return fmt::format("{} * {} {}", room_head(line.room, parsed_time(line.time, now)),
+                               name(line.name), sanitize(line.text));
+        case server_tag::sent:
+            return {};
         case server_tag::join:
-            return fmt::format("{} {}", clock(now),
+            return fmt::format("{} {}", room_head(line.room, now),
                                paint(sgr_dim, fmt::format("-- {} joined", sanitize(line.name))));
         case server_tag::leave:
             return render_leave(line, now);
+        case server_tag::joined:
+            return render_joined(line, now);
+        case server_tag::parted:
+            return fmt::format("{} {}", clock(now),
+                               paint(sgr_dim, fmt::format("-- you left {}", sanitize(line.room))));
+        case server_tag::topic:
+            return render_topic(line, now);
+        case server_tag::rooms:
+            return render_rooms(line);
         case server_tag::nick: {
             const bool me = !self_.empty() && (name_key(line.name) == name_key(self_) ||
                                                name_key(line.new_name) == name_key(self_));
@@ -292,9 +337,13 @@ std::string renderer::render_leave(const server_line& line, time_point now) cons
         text = fmt::format("-- {} left ({})", who, sanitize(line.code));
     } else {
         switch (*reason) {
-            case leave_reason::quit:
+            case leave_reason::part:
                 text = said.empty() ? fmt::format("-- {} left", who)
                                     : fmt::format("-- {} left ({})", who, said);
+                break;
+            case leave_reason::quit:
+                text = said.empty() ? fmt::format("-- {} quit", who)
+                                    : fmt::format("-- {} quit ({})", who, said);
                 break;
             case leave_reason::disconnected:
                 text = fmt::format("-- {} disconnected", who);
@@ -313,7 +362,41 @@ std::string renderer::render_leave(const server_line& line, time_point now) cons
                 break;
         }
     }
-    return fmt::format("{} {}", clock(now), paint(sgr_dim, text));
+    return fmt::format("{} {}", room_head(line.room, now), paint(sgr_dim, text));
+}
+
+std::string renderer::render_joined(const server_line& line, time_point now) const {
+    const std::string members =
+        line.count == "1" ? std::string("just you") : fmt::format("{} members", line.count);
+    return fmt::format(
+        "{} {}", clock(now),
+        paint(sgr_dim, fmt::format("-- you joined {} ({})", sanitize(line.room), members)));
+}
+
+std::string renderer::render_topic(const server_line& line, time_point now) const {
+    // Sent on joining a room that has one and whenever it changes; the time it carries is when it
+    // was set, perhaps long ago, so the line is stamped with now and names who set it.
+    const std::string text =
+        line.text.empty()
+            ? fmt::format("-- the topic was cleared by {}", sanitize(line.name))
+            : fmt::format("-- topic: {} (set by {})", sanitize(line.text), sanitize(line.name));
+    return fmt::format("{} {}", room_head(line.room, now), paint(sgr_dim, text));
+}
+
+std::string renderer::render_rooms(const server_line& line) const {
+    std::string rooms;
+    std::size_t count = 0;
+    for_each_room_entry(line.text, [&](std::string_view r, std::string_view members) {
+        if (count++ != 0) {
+            rooms += paint(sgr_dim, ", ");
+        }
+        rooms +=
+            fmt::format("{} {}", room(r), paint(sgr_dim, fmt::format("({})", sanitize(members))));
+    });
+    if (count == 0) {
+        return notice("there are no rooms");
+    }
+    return fmt::format("{} {}", paint(sgr_dim, fmt::format("-- rooms ({}):", count)), rooms);
 }
 
 std::string renderer::render_error(const server_line& line) const {
@@ -334,9 +417,10 @@ std::string renderer::render_users(const server_line& line) const {
         names += name(n);
     });
     if (count == 0) {
-        return notice("nobody is here");
+        return notice(fmt::format("nobody is in {}", line.room));
     }
-    return fmt::format("{} {}", paint(sgr_dim, fmt::format("-- here now ({}):", count)), names);
+    return fmt::format("{} {} {} {}", paint(sgr_dim, "-- in"), room(line.room),
+                       paint(sgr_dim, fmt::format("({}):", count)), names);
 }
 
 }  // namespace chat

@@ -15,11 +15,12 @@ struct render_options {
     bool utc = false;    ///< times in UTC rather than the local zone (for tests)
 };
 
-/// Turns protocol lines into lines for people: `[14:03] alice: hello`, `[14:03] * alice waves`,
-/// private messages marked both ways, notices dimmed, errors as a sentence in red, every name in
-/// one colour of its own. Pure: no I/O; its only state is who "you" are, so that your own name
-/// and renames read naturally. Every result is one screen line without `\n`, with all text from
-/// the network made safe for a terminal (see `sanitize`).
+/// Turns protocol lines into lines for people: `[14:03] #lobby alice: hello`,
+/// `[14:03] #lobby * alice waves`, private messages marked both ways and with no room, notices
+/// dimmed, errors as a sentence in red, every name and every room in one colour of its own. Pure:
+/// no I/O; its only state is who "you" are, so that your own name and renames read naturally.
+/// Every result is one screen line without `\n`, with all text from the network made safe for a
+/// terminal (see `sanitize`).
 class renderer {
   public:
     using time_point = std::chrono::system_clock::time_point;
@@ -31,14 +32,20 @@ class renderer {
     const std::string& self() const { return self_; }
     bool color() const { return options_.color; }
 
-    /// The text for `line`, or an empty string for lines that are not for people (PING, which the
-    /// client answers by itself). `now` stamps lines that carry no time of their own.
+    /// The text for `line`, or an empty string for lines that are not for people on their own:
+    /// PING, which the client answers by itself, and SENT, which the client shows as the message
+    /// it confirms (`own_*`). `now` stamps lines that carry no time of their own.
     std::string render(const server_line& line, time_point now) const;
 
-    /// What we just sent, shown at once because the server does not echo it back to us.
-    std::string own_message(std::string_view text, time_point now) const;
-    std::string own_action(std::string_view text, time_point now) const;
-    std::string own_private(std::string_view to, std::string_view text, time_point now) const;
+    /// What we sent, shown once the server has accepted it (its `SENT` gives `at`), because the
+    /// server does not echo it back to us.
+    std::string own_message(std::string_view room_name, std::string_view text, time_point at) const;
+    std::string own_action(std::string_view room_name, std::string_view text, time_point at) const;
+    std::string own_private(std::string_view to, std::string_view text, time_point at) const;
+    /// The server refused our `line` with `err` (an `ERR` line): the error, then what was not sent.
+    std::string refused(const server_line& err, std::string_view line) const;
+    /// A `/join` of a room we are in already: it is current now.
+    std::string switched(std::string_view room_name, time_point now) const;
 
     /// The client's own notices (dimmed, `-- ` first) and errors (red, `!! ` first).
     std::string notice(std::string_view text) const;
@@ -48,6 +55,8 @@ class renderer {
 
     /// `name` in its colour (plain when colour is off).
     std::string name(std::string_view name) const;
+    /// `room_name` in its colour, drawn like a name's from a hash of it (`name_color_index`).
+    std::string room(std::string_view room_name) const;
 
     /// `text` made safe to print: tabs become spaces; other C0 and C1 controls, DEL, bytes that
     /// are not UTF-8, U+2028/U+2029 and the bidi embeddings and overrides U+202A..U+202E become
@@ -63,14 +72,19 @@ class renderer {
     std::string render_leave(const server_line& line, time_point now) const;
     std::string render_error(const server_line& line) const;
     std::string render_users(const server_line& line) const;
+    std::string render_rooms(const server_line& line) const;
+    std::string render_joined(const server_line& line, time_point now) const;
+    std::string render_topic(const server_line& line, time_point now) const;
+    /// `[14:03] #room ` before a line about that room.
+    std::string room_head(std::string_view room_name, time_point t) const;
     bool mentions_self(std::string_view text) const;
 
     render_options options_;
     std::string self_;
 };
 
-/// The palette slot of `name`: a hash of its lower-case form, so a name keeps one colour in every
-/// run and on every client, whatever case it is written in.
+/// The palette slot of `name` (a user or a room): a hash of its lower-case form, so a name keeps
+/// one colour in every run and on every client, whatever case it is written in.
 std::size_t name_color_index(std::string_view name);
 
 /// How many colours names are drawn from.

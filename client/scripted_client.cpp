@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "client/greeting.hpp"
 #include "common/protocol.hpp"
 
 namespace chat {
@@ -41,14 +42,35 @@ void scripted_client::start() {
 
 void scripted_client::on_connected() {
     connected_ = true;
-    if (config_.name) {
-        connection_.send(*config_.name);
-        name_sent_ = true;
+    greeted_ = false;  // nothing goes out before the server has said HELLO
+}
+
+bool scripted_client::check_greeting(std::string_view line) {
+    const greeting g = judge_greeting(connection_.peer(), line);
+    switch (g.kind) {
+        case greeting_kind::chat:
+            greeted_ = true;
+            if (config_.name) {
+                connection_.send(*config_.name);
+                name_sent_ = true;
+            }
+            return true;
+        case greeting_kind::refusal:
+            greeted_ = true;  // a full server: its ERR and BYE follow the usual way
+            return true;
+        case greeting_kind::other_version:
+        case greeting_kind::not_chat:
+            break;
     }
-    pump();
+    std::fprintf(stderr, "chat-client: %s\n", g.problem.c_str());
+    finish(client_status::cannot_connect);
+    return false;
 }
 
 void scripted_client::on_line(std::string_view line) {
+    if (!greeted_ && !check_greeting(line)) {
+        return;
+    }
     const auto parsed = parse_server_line(line);
     if (config_.raw) {
         output(line);
@@ -66,6 +88,9 @@ void scripted_client::on_line(std::string_view line) {
     }
     renderer_.set_self(state_.self());
     switch (parsed->tag) {
+        case server_tag::hello:
+            pump();  // the first input line is the name, now that the server asks for it
+            return;
         case server_tag::welcome:
             name_sent_ = false;
             pump();
@@ -107,7 +132,7 @@ void scripted_client::on_input_end() {
 }
 
 void scripted_client::pump() {
-    if (done_ || leaving_ || !connected_) {
+    if (done_ || leaving_ || !connected_ || !greeted_ || turned_away_) {
         return;
     }
     if (!state_.registered()) {
@@ -177,7 +202,13 @@ void scripted_client::on_disconnected(const boost::system::error_code& ec,
                                       std::optional<client_connection::duration> /*retry_in*/) {
     connected_ = false;
     const std::string peer = connection_.peer();
-    if (turned_away_) {
+    if (!greeted_) {
+        std::fprintf(stderr, "chat-client: %s\n",
+                     no_greeting_problem(peer, ec == boost::asio::error::timed_out,
+                                         client_connection::first_line_timeout.count())
+                         .c_str());
+        finish(client_status::cannot_connect);
+    } else if (turned_away_) {
         std::fprintf(stderr, "chat-client: %s turned us away\n", peer.c_str());
         finish(client_status::cannot_connect);
     } else if (name_refused_ && !state_.registered()) {

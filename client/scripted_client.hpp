@@ -17,7 +17,9 @@ namespace chat {
 
 /// The client when stdin is not a terminal: a filter between stdin and stdout.
 ///
-/// Lines from stdin are sent as typed. Until the server accepts a name, they are sent one at a
+/// Nothing is sent before the server's first line has shown it to be a chat/2 server; any other
+/// first line (or none) ends the run with one sentence on stderr and `cannot_connect`. Lines from
+/// stdin are sent as typed. Until the server accepts a name, they are sent one at a
 /// time and each waits for the answer: the first is the name (unless --name was given), and if it
 /// is refused the next one is tried, exactly as the server asks; the rest wait in order. Every
 /// server line is printed, one per line, rendered or (--raw) exactly as received, and flushed at
@@ -41,6 +43,9 @@ class scripted_client : private client_connection::listener {
     void on_disconnected(const boost::system::error_code& ec,
                          std::optional<client_connection::duration> retry_in) override;
 
+    /// Judges the server's first line; false (and the run is over) when it is not a chat/2
+    /// server's.
+    bool check_greeting(std::string_view line);
     void on_input(std::string_view line);
     void on_input_end();
     void pump();
@@ -57,6 +62,7 @@ class scripted_client : private client_connection::listener {
     boost::asio::signal_set signals_;
     std::deque<std::string> pending_;  // stdin lines not sent yet
     bool connected_ = false;
+    bool greeted_ = false;       // the server's first line was a chat/2 HELLO (or its ERR)
     bool name_sent_ = false;     // a name is out and its answer (WELCOME or ERR) not in yet
     bool name_refused_ = false;  // the server refused a name we sent
     bool turned_away_ = false;   // ERR server-full / too-many-from-address

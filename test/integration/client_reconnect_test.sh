@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119  # start_server takes its own arguments, not the script's
 # chat-client on a terminal (inside tmux) when the server goes away: a clear notice, reconnection
-# with back-off to a server restarted on the same port, the same name asked for again (and, if
-# it was taken meanwhile, the user asked for another), a server BYE shown as a goodbye rather
-# than a crash, and Ctrl+C leaving at once while offline.
+# with back-off to a server restarted on the same port, the same name asked for again and the
+# same rooms joined again (the current one current again), a name taken meanwhile answered by
+# asking the user for another, a server BYE shown as a goodbye rather than a crash, and Ctrl+C
+# leaving at once while offline.
 # Usage: client_reconnect_test.sh SERVER_BINARY CLIENT_BINARY
 
 source "$(dirname "$0")/client_lib.sh" "$1" "$2"
@@ -18,7 +19,13 @@ is_last_line() {
 start_server
 PORT=$SERVER_PORT
 start_tty alice "'$CLIENT_BIN' --port $PORT --name alice --no-color"
-wait_pane alice '^alice>'
+wait_pane alice '^#lobby>'
+type_text alice '/join #rust'
+press alice Enter
+eventually 5 is_last_line alice '#rust>' || fail "did not join #rust"
+type_text alice '/join #lobby'
+press alice Enter
+eventually 5 is_last_line alice '#lobby>' || fail "did not switch back to #lobby"
 type_text alice 'draft'
 
 # ---------------------------------------------------------------------------------------------
@@ -28,16 +35,20 @@ wait_pane alice "^!! lost the connection to 127\.0\.0\.1:$PORT: "
 wait_pane alice '^-- reconnecting in 1 s \(Ctrl\+C or /quit to leave\)$'
 eventually 5 is_last_line alice '(offline)> draft' || fail "the draft was lost while offline"
 start_server --port "$PORT"
-wait_pane alice '^-- back in the room as alice$'
-eventually 5 is_last_line alice 'alice> draft' || fail "the draft was lost on reconnecting"
+wait_pane alice '^-- back as alice$'
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] -- you joined #rust '
+eventually 5 is_last_line alice '#lobby> draft' || fail "the draft or the current room was lost"
 press alice C-u
 start_bot bob --raw --name bob
 eventually 5 has_line "$WORK/bob.out" 'WELCOME bob .*' || fail "bob did not join"
 type_text alice 'after the restart'
 press alice Enter
-eventually 5 has_line "$WORK/bob.out" "MSG [0-9]+ $TIME alice after the restart" ||
+eventually 5 has_line "$WORK/bob.out" "MSG #lobby [0-9]+ $TIME alice after the restart" ||
     fail "nothing gets through after reconnecting"
-pass "reconnected to a server restarted on the same port, under the same name"
+bot_say bob '/join #rust'
+bot_say bob '/who #rust'
+eventually 5 has_line "$WORK/bob.out" 'USERS #rust alice bob' || fail "alice is not back in #rust"
+pass "reconnected to a server restarted on the same port, under the same name, in the same rooms"
 
 # ---------------------------------------------------------------------------------------------
 # The server says goodbye (SIGTERM): shown as that, not as a crash.
@@ -57,8 +68,8 @@ wait_pane alice '^!! That name is taken: '
 eventually 5 is_last_line alice 'name>' || fail "not asked for another name"
 type_text alice 'alice2'
 press alice Enter
-wait_pane alice '^alice2>'
-eventually 5 has_line "$WORK/thief.out" 'JOIN alice2' || fail "alice2 did not join"
+eventually 5 is_last_line alice '#lobby>' || fail "alice2 is not chatting"
+eventually 5 has_line "$WORK/thief.out" 'JOIN #lobby alice2' || fail "alice2 did not join"
 pass "name taken on reconnection: shown, and another one typed"
 
 # ---------------------------------------------------------------------------------------------

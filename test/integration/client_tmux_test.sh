@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2119  # start_server takes its own arguments, not the script's
 # chat-client on a terminal (inside tmux), against a real chat-server: a message arriving while
-# a line is half typed is shown above it and the half line stays intact; own messages echo;
-# Tab completes names; Up recalls history; colour on a terminal but not with NO_COLOR; the name
-# prompt; /quit, Ctrl+C and Ctrl+D leave cleanly and give the terminal back.
+# a line is half typed is shown above it and the half line stays intact; own messages are shown
+# once the server accepted them, refused ones with the reason; the prompt names the current room;
+# rooms joined, switched and parted; Tab completes names, commands and rooms; Up recalls history;
+# colour on a terminal but not with NO_COLOR; the name prompt; /quit, Ctrl+C and Ctrl+D leave
+# cleanly and give the terminal back.
 # Usage: client_tmux_test.sh SERVER_BINARY CLIENT_BINARY
 
 source "$(dirname "$0")/client_lib.sh" "$1" "$2"
@@ -16,8 +18,8 @@ start_bot bob --raw --name bob
 eventually 5 has_line "$WORK/bob.out" 'WELCOME bob .*' || fail "bob did not join"
 
 start_tty alice "env -u NO_COLOR '$CLIENT_BIN' --port $SERVER_PORT --name alice"
-wait_pane alice '^-- here now \(2\): alice, bob$'
-wait_pane alice '^alice>'
+wait_pane alice '^-- in #lobby \(2\): alice, bob$'
+wait_pane alice '^#lobby>'
 
 is_last_line() {
     [[ $(last_line "$1") == "$2" ]]
@@ -26,30 +28,38 @@ is_last_line() {
 # ---------------------------------------------------------------------------------------------
 # The heart of it: a message arrives while a line is half typed.
 type_text alice 'half a li'
-eventually 5 is_last_line alice 'alice> half a li' || fail "typed text not shown"
+eventually 5 is_last_line alice '#lobby> half a li' || fail "typed text not shown"
 bot_say bob 'hello from bob'
-wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] bob: hello from bob$'
-is_last_line alice 'alice> half a li' ||
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] #lobby bob: hello from bob$'
+is_last_line alice '#lobby> half a li' ||
     fail "the half-typed line was not redrawn intact: '$(last_line alice)'"
-[[ $(cursor_x alice) == 16 ]] || fail "the cursor moved: column $(cursor_x alice), not 16"
+[[ $(cursor_x alice) == 17 ]] || fail "the cursor moved: column $(cursor_x alice), not 17"
 message_row=$(pane alice | grep -n 'bob: hello from bob' | cut -d: -f1)
-prompt_row=$(pane alice | grep -n '^alice> half a li$' | cut -d: -f1)
+prompt_row=$(pane alice | grep -n '^#lobby> half a li$' | cut -d: -f1)
 ((message_row < prompt_row)) || fail "the message was not printed above the prompt"
 pass "a message arriving mid-line is printed above it; the half line stays intact"
 
 type_text alice 'ne'
 press alice Enter
-eventually 5 has_line "$WORK/bob.out" "MSG [0-9]+ $TIME alice half a line" ||
+eventually 5 has_line "$WORK/bob.out" "MSG #lobby [0-9]+ $TIME alice half a line" ||
     fail "the completed line did not reach bob"
-wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] alice: half a line$'
-eventually 5 is_last_line alice 'alice>' || fail "the prompt was not cleared after Enter"
-pass "completed line sent; own message shown at once"
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] #lobby alice: half a line$'
+eventually 5 is_last_line alice '#lobby>' || fail "the prompt was not cleared after Enter"
+pass "completed line sent; own message shown once the server accepted it"
+
+type_text alice '@nobody-here hi'
+press alice Enter
+wait_pane alice '^!! No such user: .* \(not sent: @nobody-here hi\)$'
+if pane_has alice '-> nobody-here'; then
+    fail "a refused private message was shown as sent"
+fi
+pass "a refused message is shown with the reason, never as sent"
 
 # ---------------------------------------------------------------------------------------------
 type_text alice '@bo'
 press alice Tab
-eventually 5 is_last_line alice 'alice> @bob' || fail "Tab did not complete @bo"
-[[ $(cursor_x alice) == 12 ]] || fail "no space after the completed name"
+eventually 5 is_last_line alice '#lobby> @bob' || fail "Tab did not complete @bo"
+[[ $(cursor_x alice) == 13 ]] || fail "no space after the completed name"
 type_text alice 'psst'
 press alice Enter
 eventually 5 has_line "$WORK/bob.out" "PRIV [0-9]+ $TIME alice psst" ||
@@ -57,19 +67,65 @@ eventually 5 has_line "$WORK/bob.out" "PRIV [0-9]+ $TIME alice psst" ||
 wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] -> bob \(private\): psst$'
 type_text alice '/msg b'
 press alice Tab
-eventually 5 is_last_line alice 'alice> /msg bob' || fail "Tab did not complete after /msg"
+eventually 5 is_last_line alice '#lobby> /msg bob' || fail "Tab did not complete after /msg"
 press alice C-u
-eventually 5 is_last_line alice 'alice>' || fail "Ctrl+U did not clear the line"
-pass "Tab completes names after @ and /msg"
+type_text alice 'ask b'
+press alice Tab
+eventually 5 is_last_line alice '#lobby> ask bob' || fail "Tab did not complete a name in text"
+press alice C-u
+type_text alice '/jo'
+press alice Tab
+eventually 5 is_last_line alice '#lobby> /join' || fail "Tab did not complete a command"
+press alice C-u
+eventually 5 is_last_line alice '#lobby>' || fail "Ctrl+U did not clear the line"
+pass "Tab completes names anywhere, and commands"
 
 press alice Up
-eventually 5 is_last_line alice 'alice> @bob psst' || fail "Up did not recall the last line"
+eventually 5 is_last_line alice '#lobby> @bob psst' || fail "Up did not recall the last line"
 press alice Up
-eventually 5 is_last_line alice 'alice> half a line' || fail "Up did not go further back"
+eventually 5 is_last_line alice '#lobby> @nobody-here hi' || fail "Up did not go further back"
 press alice Down
-eventually 5 is_last_line alice 'alice> @bob psst' || fail "Down did not come back"
+eventually 5 is_last_line alice '#lobby> @bob psst' || fail "Down did not come back"
 press alice C-u
 pass "history on Up and Down"
+
+# ---------------------------------------------------------------------------------------------
+# Rooms: join (the prompt follows), another member, Tab on rooms, #room text, switch, part.
+type_text alice '/join #rust'
+press alice Enter
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] -- you joined #rust \(just you\)$'
+eventually 5 is_last_line alice '#rust>' || fail "the prompt does not name the room joined"
+bot_say bob '/join #rust'
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] #rust -- bob joined$'
+type_text alice 'rusty hello'
+press alice Enter
+eventually 5 has_line "$WORK/bob.out" "MSG #rust [0-9]+ $TIME alice rusty hello" ||
+    fail "a plain line did not go to the current room"
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] #rust alice: rusty hello$'
+type_text alice '#lo'
+press alice Tab
+eventually 5 is_last_line alice '#rust> #lobby' || fail "Tab did not complete a room after #"
+type_text alice 'from afar'
+press alice Enter
+eventually 5 has_line "$WORK/bob.out" "MSG #lobby [0-9]+ $TIME alice from afar" ||
+    fail "#room text did not go to that room"
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] #lobby alice: from afar$'
+eventually 5 is_last_line alice '#rust>' || fail "#room text switched rooms"
+type_text alice '/switch lob'
+press alice Tab
+eventually 5 is_last_line alice '#rust> /switch #lobby' || fail "Tab did not complete /switch"
+press alice Enter
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] -- now talking in #lobby$'
+eventually 5 is_last_line alice '#lobby>' || fail "/switch did not make #lobby current"
+type_text alice '/join #rust'
+press alice Enter
+eventually 5 is_last_line alice '#rust>' || fail "/join of a room we are in did not switch"
+type_text alice '/part'
+press alice Enter
+wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] -- you left #rust$'
+eventually 5 is_last_line alice '#lobby>' || fail "after /part the last joined room is not current"
+eventually 5 has_line "$WORK/bob.out" 'LEAVE #rust alice part' || fail "bob did not see the part"
+pass "rooms: join, the prompt, #room text, /switch, /part"
 
 # ---------------------------------------------------------------------------------------------
 colored_line() {
@@ -79,8 +135,8 @@ colored_line alice 'hello from bob' | grep -q $'\x1b\\[' ||
     fail "no colour on a terminal"
 
 start_tty carol "NO_COLOR=1 '$CLIENT_BIN' --port $SERVER_PORT --name carol"
-wait_pane carol '^carol>'
-bot_say bob 'colour check'
+wait_pane carol '^#lobby>'
+bot_say bob '#lobby colour check'
 wait_pane carol 'bob: colour check$'
 if colored_line carol 'colour check' | grep -q $'\x1b'; then
     fail "colour although NO_COLOR is set"
@@ -98,8 +154,8 @@ wait_pane dave 'That name is taken'
 eventually 5 is_last_line dave 'name>' || fail "not asked again after name-taken"
 type_text dave 'dave'
 press dave Enter
-wait_pane dave '^dave>'
-eventually 5 has_line "$WORK/bob.out" 'JOIN dave' || fail "dave did not join"
+wait_pane dave '^#lobby>'
+eventually 5 has_line "$WORK/bob.out" 'JOIN #lobby dave' || fail "dave did not join"
 pass "the name prompt, asked again when taken"
 
 # ---------------------------------------------------------------------------------------------
@@ -107,16 +163,16 @@ type_text alice '/quit'
 press alice Enter
 wait_pane alice '^EXIT=0$'
 wait_pane alice '^TTY=cooked$'
-eventually 5 has_line "$WORK/bob.out" 'LEAVE alice quit' || fail "/quit did not say goodbye"
+eventually 5 has_line "$WORK/bob.out" 'LEAVE #lobby alice quit' || fail "/quit did not say goodbye"
 
 type_text carol 'half typed'
 press carol C-c
 wait_pane carol '^EXIT=0$'
 wait_pane carol '^TTY=cooked$'
-eventually 5 has_line "$WORK/bob.out" 'LEAVE carol quit' || fail "Ctrl+C did not /quit"
+eventually 5 has_line "$WORK/bob.out" 'LEAVE #lobby carol quit' || fail "Ctrl+C did not /quit"
 
 press dave C-d
 wait_pane dave '^EXIT=0$'
 wait_pane dave '^TTY=cooked$'
-eventually 5 has_line "$WORK/bob.out" 'LEAVE dave quit' || fail "Ctrl+D did not /quit"
+eventually 5 has_line "$WORK/bob.out" 'LEAVE #lobby dave quit' || fail "Ctrl+D did not /quit"
 pass "/quit, Ctrl+C and Ctrl+D leave cleanly and restore the terminal"

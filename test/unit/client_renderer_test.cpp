@@ -34,47 +34,85 @@ std::string render(const chat::renderer& r, std::string_view line) {
 
 }  // namespace
 
-TEST_CASE("messages read like a chat", "[client][renderer]") {
+TEST_CASE("room messages read like a chat, with their room", "[client][renderer]") {
     const auto r = plain();
-    CHECK(render(r, "MSG 1 2026-11-21T14:03:12.345Z alice hello") == "[14:03] alice: hello");
-    CHECK(render(r, "ME 2 2026-11-21T09:15:00.000Z alice waves") == "[09:15] * alice waves");
+    CHECK(render(r, "MSG #lobby 1 2026-11-21T14:03:12.345Z alice hello") ==
+          "[14:03] #lobby alice: hello");
+    CHECK(render(r, "ME #rust 2 2026-11-21T09:15:00.000Z alice waves") ==
+          "[09:15] #rust * alice waves");
     CHECK(render(r, "PRIV 3 2026-11-21T14:03:12.345Z bob psst") ==
           "[14:03] <- bob (private): psst");
 }
 
-TEST_CASE("what we send is shown the same way, private marked the other way",
+TEST_CASE("what we sent is shown once accepted, private marked the other way",
           "[client][renderer]") {
     const auto r = plain("alice");
-    CHECK(r.own_message("hello", at_14_03) == "[14:03] alice: hello");
-    CHECK(r.own_action("waves", at_14_03) == "[14:03] * alice waves");
+    CHECK(r.own_message("#lobby", "hello", at_14_03) == "[14:03] #lobby alice: hello");
+    CHECK(r.own_action("#rust", "waves", at_14_03) == "[14:03] #rust * alice waves");
     CHECK(r.own_private("bob", "psst", at_14_03) == "[14:03] -> bob (private): psst");
+    CHECK(render(r, "SENT 4 2026-11-21T14:03:12.345Z").empty());  // the client shows the message
+}
+
+TEST_CASE("a refused line is shown with the reason", "[client][renderer]") {
+    const auto r = plain("alice");
+    const auto err = chat::parse_server_line("ERR no-such-user nobody here is called zed");
+    REQUIRE(err);
+    CHECK(r.refused(*err, "@zed hi") ==
+          "!! No such user: nobody here is called zed (not sent: @zed hi)");
+    const auto bare = chat::parse_server_line("ERR not-in-room");
+    REQUIRE(bare);
+    CHECK(r.refused(*bare, "#rust hi") == "!! You are not in that room (not sent: #rust hi)");
 }
 
 TEST_CASE("a message time that cannot be read falls back to now", "[client][renderer]") {
-    CHECK(render(plain(), "MSG 1 soon alice hi") == "[14:03] alice: hi");
+    CHECK(render(plain(), "MSG #lobby 1 soon alice hi") == "[14:03] #lobby alice: hi");
 }
 
 TEST_CASE("membership notices", "[client][renderer]") {
     const auto r = plain("me");
-    CHECK(render(r, "JOIN alice") == "[14:03] -- alice joined");
-    CHECK(render(r, "LEAVE alice quit") == "[14:03] -- alice left");
-    CHECK(render(r, "LEAVE alice quit see you") == "[14:03] -- alice left (see you)");
-    CHECK(render(r, "LEAVE alice disconnected") == "[14:03] -- alice disconnected");
-    CHECK(render(r, "LEAVE alice timeout") == "[14:03] -- alice timed out");
-    CHECK(render(r, "LEAVE alice slow-consumer") ==
-          "[14:03] -- alice was dropped (could not keep up)");
-    CHECK(render(r, "LEAVE alice shutdown") == "[14:03] -- alice left (server shutting down)");
-    CHECK(render(r, "LEAVE alice error") == "[14:03] -- alice left after an error");
-    CHECK(render(r, "LEAVE alice bored") == "[14:03] -- alice left (bored)");
+    CHECK(render(r, "JOIN #lobby alice") == "[14:03] #lobby -- alice joined");
+    CHECK(render(r, "LEAVE #lobby alice part") == "[14:03] #lobby -- alice left");
+    CHECK(render(r, "LEAVE #lobby alice part off to #rust") ==
+          "[14:03] #lobby -- alice left (off to #rust)");
+    CHECK(render(r, "LEAVE #lobby alice quit") == "[14:03] #lobby -- alice quit");
+    CHECK(render(r, "LEAVE #lobby alice quit see you") == "[14:03] #lobby -- alice quit (see you)");
+    CHECK(render(r, "LEAVE #lobby alice disconnected") == "[14:03] #lobby -- alice disconnected");
+    CHECK(render(r, "LEAVE #lobby alice timeout") == "[14:03] #lobby -- alice timed out");
+    CHECK(render(r, "LEAVE #lobby alice slow-consumer") ==
+          "[14:03] #lobby -- alice was dropped (could not keep up)");
+    CHECK(render(r, "LEAVE #lobby alice shutdown") ==
+          "[14:03] #lobby -- alice left (server shutting down)");
+    CHECK(render(r, "LEAVE #lobby alice error") == "[14:03] #lobby -- alice left after an error");
+    CHECK(render(r, "LEAVE #lobby alice bored") == "[14:03] #lobby -- alice left (bored)");
     CHECK(render(r, "NICK alice alicia") == "[14:03] -- alice is now known as alicia");
     CHECK(render(r, "NICK me myself") == "[14:03] -- you are now known as myself");
-    CHECK(render(r, "USERS alice bob me") == "-- here now (3): alice, bob, me");
-    CHECK(render(r, "USERS") == "-- nobody is here");
+    CHECK(render(r, "USERS #lobby alice bob me") == "-- in #lobby (3): alice, bob, me");
+    CHECK(render(r, "USERS #lobby") == "-- nobody is in #lobby");
+}
+
+TEST_CASE("our own rooms: JOINED, PARTED, a switch", "[client][renderer]") {
+    const auto r = plain("me");
+    CHECK(render(r, "JOINED #lobby 3 you are now talking in #lobby") ==
+          "[14:03] -- you joined #lobby (3 members)");
+    CHECK(render(r, "JOINED #new 1 you are now talking in #new") ==
+          "[14:03] -- you joined #new (just you)");
+    CHECK(render(r, "PARTED #rust") == "[14:03] -- you left #rust");
+    CHECK(r.switched("#rust", at_14_03) == "[14:03] -- now talking in #rust");
+}
+
+TEST_CASE("topics and the room list", "[client][renderer]") {
+    const auto r = plain("me");
+    CHECK(render(r, "TOPIC #rust bob 2026-11-20T08:00:00.000Z borrow checker tips") ==
+          "[14:03] #rust -- topic: borrow checker tips (set by bob)");
+    CHECK(render(r, "TOPIC #rust bob 2026-11-20T08:00:00.000Z ") ==
+          "[14:03] #rust -- the topic was cleared by bob");
+    CHECK(render(r, "ROOMS #lobby:5 #rust:2") == "-- rooms (2): #lobby (5), #rust (2)");
+    CHECK(render(r, "ROOMS") == "-- there are no rooms");
 }
 
 TEST_CASE("server notices and answers", "[client][renderer]") {
     const auto r = plain();
-    CHECK(render(r, "HELLO chat/1 max-line=4096 Welcome! Send your name.") ==
+    CHECK(render(r, "HELLO chat/2 max-line=4096 Welcome! Send your name.") ==
           "-- Welcome! Send your name.");
     CHECK(render(r, "WELCOME me Hello me! /help lists the commands.") ==
           "-- Hello me! /help lists the commands.");
@@ -84,7 +122,7 @@ TEST_CASE("server notices and answers", "[client][renderer]") {
     CHECK(render(r, "PONG 7") == "-- pong 7");
     CHECK(render(r, "BYE server shutting down") ==
           "-- the server closed the connection: server shutting down");
-    CHECK(render(r, "TOPIC cats") == "-- TOPIC cats");
+    CHECK(render(r, "KICK #lobby me") == "-- KICK #lobby me");
     CHECK(render(r, "PING 42").empty());  // answered by the client, not shown
 }
 
@@ -104,6 +142,10 @@ TEST_CASE("every error code reads as a sentence", "[client][renderer]") {
     CHECK(render(r, "ERR too-many-from-address x") ==
           "!! Too many connections from your address: x");
     CHECK(render(r, "ERR not-registered x") == "!! You have not joined yet: x");
+    CHECK(render(r, "ERR room-name-invalid x") == "!! That is not a room name: x");
+    CHECK(render(r, "ERR not-in-room x") == "!! You are not in that room: x");
+    CHECK(render(r, "ERR too-many-rooms x") == "!! You are in too many rooms: x");
+    CHECK(render(r, "ERR no-such-room x") == "!! No such room: x");
     CHECK(render(r, "ERR brand-new-code x") == "!! The server refused that: x");
     CHECK(render(r, "ERR no-such-user") == "!! No such user");
 }
@@ -111,18 +153,22 @@ TEST_CASE("every error code reads as a sentence", "[client][renderer]") {
 TEST_CASE("without colour there is not one escape sequence", "[client][renderer]") {
     const auto r = plain("me");
     for (const char* line :
-         {"MSG 1 2026-11-21T14:03:12.345Z alice hi me", "PRIV 1 2026-11-21T14:03:12.345Z a b",
-          "ME 1 2026-11-21T14:03:12.345Z a b", "JOIN a", "LEAVE a quit", "NICK a b", "USERS a b",
-          "INFO x", "PONG", "BYE x", "ERR usage x", "HELLO chat/1 x y", "WELCOME me x"}) {
+         {"MSG #a 1 2026-11-21T14:03:12.345Z alice hi me", "PRIV 1 2026-11-21T14:03:12.345Z a b",
+          "ME #a 1 2026-11-21T14:03:12.345Z a b", "JOIN #a a", "LEAVE #a a quit", "NICK a b",
+          "USERS #a a b", "INFO x", "PONG", "BYE x", "ERR usage x", "HELLO chat/2 x y",
+          "WELCOME me x", "JOINED #a 2 x", "PARTED #a", "TOPIC #a b 2026-11-21T14:03:12.345Z t",
+          "ROOMS #a:1 #b:2"}) {
         CAPTURE(line);
         CHECK(render(r, line).find('\x1b') == std::string::npos);
     }
     CHECK(r.notice("x").find('\x1b') == std::string::npos);
     CHECK(r.error("x").find('\x1b') == std::string::npos);
     CHECK(r.own_private("b", "x", at_14_03).find('\x1b') == std::string::npos);
+    CHECK(r.own_message("#a", "x", at_14_03).find('\x1b') == std::string::npos);
+    CHECK(r.room("#a") == "#a");
 }
 
-TEST_CASE("with colour: a name keeps one colour, errors and privates stand out",
+TEST_CASE("with colour: a name or room keeps one colour, errors and privates stand out",
           "[client][renderer]") {
     const auto r = colored("me");
     const std::string alice = r.name("alice");
@@ -134,21 +180,30 @@ TEST_CASE("with colour: a name keeps one colour, errors and privates stand out",
     CHECK(chat::name_color_index("Alice") == chat::name_color_index("alice"));
     CHECK(chat::name_color_index("alice") < chat::name_palette_size);
 
-    const std::string msg = render(r, "MSG 1 2026-11-21T14:03:12.345Z alice hello");
+    // Rooms are coloured by the same hash, so #rust is one colour on every line and in the prompt.
+    const std::string rust = r.room("#rust");
+    CHECK(rust.front() == '\x1b');
+    CHECK(rust.find("#rust") != std::string::npos);
+    CHECK(r.room("#RUST").substr(0, rust.find("#rust")) == rust.substr(0, rust.find("#rust")));
+
+    const std::string msg = render(r, "MSG #rust 1 2026-11-21T14:03:12.345Z alice hello");
+    CHECK(msg.find(rust) != std::string::npos);
     CHECK(msg.find(alice + ": hello") != std::string::npos);
+    CHECK(render(r, "JOIN #rust bob").find(rust) != std::string::npos);
+    CHECK(r.own_message("#rust", "hi", at_14_03).find(rust) != std::string::npos);
     CHECK(render(r, "ERR usage x").find("\x1b[1;31m") == 0);                          // red
     CHECK(render(r, "PRIV 1 2026-11-21T14:03:12.345Z alice x").find("\x1b[1;35m") !=  // magenta
           std::string::npos);
     CHECK(r.own_private("alice", "x", at_14_03).find("\x1b[1;35m") != std::string::npos);
-    CHECK(render(r, "JOIN alice").find("\x1b[2m") != std::string::npos);  // dimmed
+    CHECK(render(r, "JOIN #rust alice").find("\x1b[2m") != std::string::npos);  // dimmed
     CHECK(r.notice("x").find("\x1b[2m") == 0);
 }
 
 TEST_CASE("a message naming us is highlighted", "[client][renderer]") {
     const auto r = colored("Me");
-    CHECK(render(r, "MSG 1 2026-11-21T14:03:12.345Z alice hi me!").find("\x1b[1mhi me!") !=
+    CHECK(render(r, "MSG #a 1 2026-11-21T14:03:12.345Z alice hi me!").find("\x1b[1mhi me!") !=
           std::string::npos);
-    CHECK(render(r, "MSG 1 2026-11-21T14:03:12.345Z alice hi meme").find("\x1b[1m") ==
+    CHECK(render(r, "MSG #a 1 2026-11-21T14:03:12.345Z alice hi meme").find("\x1b[1m") ==
           std::string::npos);
 }
 
@@ -168,8 +223,9 @@ TEST_CASE("text from the network cannot drive the terminal", "[client][renderer]
     CHECK(renderer::sanitize("\xED\xA0\x80") == fffd + fffd + fffd);  // surrogate
     CHECK(renderer::sanitize("cut\xE2\x9C") == "cut" + fffd + fffd);
     CHECK(render(plain(),
-                 "MSG 1 2026-11-21T14:03:12.345Z al\x1b"
-                 "ice hi\x1b[0m") == "[14:03] al" + fffd + "ice: hi" + fffd + "[0m");
+                 "MSG #a 1 2026-11-21T14:03:12.345Z al\x1b"
+                 "ice hi\x1b[0m") == "[14:03] #a al" + fffd + "ice: hi" + fffd + "[0m");
+    CHECK(render(plain(), "JOIN #a\x07 bob") == "[14:03] #a" + fffd + " -- bob joined");
     CHECK(plain().garbage("lower case\x1b") == "?? lower case" + fffd);
 }
 
@@ -201,14 +257,16 @@ TEST_CASE("an isolate left open is closed at the end of its field", "[client][re
     // A stray PDI closes nothing of ours, so it does not cancel an isolate opened after it.
     CHECK(renderer::sanitize(pdi + "x" + rli) == pdi + "x" + rli + pdi);
     // Each field on its own: a name's open isolate cannot reorder the text after it.
-    CHECK(render(plain(), "MSG 1 2026-11-21T14:03:12.345Z alice " + rli + "hi") ==
-          "[14:03] alice: " + rli + "hi" + pdi);
-    CHECK(render(plain(), "ME 1 2026-11-21T14:03:12.345Z alice waves " + fsi) ==
-          "[14:03] * alice waves " + fsi + pdi);
-    CHECK(render(plain(), "LEAVE alice quit " + rli + "bye") ==
-          "[14:03] -- alice left (" + rli + "bye" + pdi + ")");
+    CHECK(render(plain(), "MSG #a 1 2026-11-21T14:03:12.345Z alice " + rli + "hi") ==
+          "[14:03] #a alice: " + rli + "hi" + pdi);
+    CHECK(render(plain(), "ME #a 1 2026-11-21T14:03:12.345Z alice waves " + fsi) ==
+          "[14:03] #a * alice waves " + fsi + pdi);
+    CHECK(render(plain(), "LEAVE #a alice quit " + rli + "bye") ==
+          "[14:03] #a -- alice quit (" + rli + "bye" + pdi + ")");
+    CHECK(render(plain(), "TOPIC #a bob 2026-11-21T14:03:12.345Z " + rli + "cats") ==
+          "[14:03] #a -- topic: " + rli + "cats" + pdi + " (set by bob)");
     // Inside colour the isolate is closed before the colour is reset.
-    CHECK(render(colored("me"), "MSG 1 2026-11-21T14:03:12.345Z alice me " + rli)
+    CHECK(render(colored("me"), "MSG #a 1 2026-11-21T14:03:12.345Z alice me " + rli)
               .find("me " + rli + pdi + "\x1b[0m") != std::string::npos);
 }
 

@@ -1,3 +1,5 @@
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "common/protocol.hpp"
@@ -5,7 +7,7 @@
 using chat::command_kind;
 using chat::parse_command;
 
-TEST_CASE("plain lines are room messages", "[protocol]") {
+TEST_CASE("plain lines are messages to the current room", "[protocol]") {
     const auto c = parse_command("hello there");
     CHECK(c.kind == command_kind::say);
     CHECK(c.text == "hello there");
@@ -37,8 +39,120 @@ TEST_CASE("@name and /msg are private messages", "[protocol]") {
     CHECK(parse_command("/msg").kind == command_kind::usage);
 }
 
+TEST_CASE("#room text talks to a room without switching", "[protocol]") {
+    auto c = parse_command("#rust hello there");
+    CHECK(c.kind == command_kind::room_say);
+    CHECK(c.target == "#rust");
+    CHECK(c.text == "hello there");
+    c = parse_command("#rust   spaced  out ");
+    CHECK(c.kind == command_kind::room_say);
+    CHECK(c.text == "spaced  out ");  // the spaces after the room separate, the rest is text
+    // Names are only recognised here; whether they are valid is check_room_name's to say.
+    c = parse_command("#no!such hi");
+    CHECK(c.kind == command_kind::room_say);
+    CHECK(c.target == "#no!such");
+    // A line opening with a space is plain text, as the not-in-room error tells people.
+    c = parse_command(" #rust is great");
+    CHECK(c.kind == command_kind::say);
+    CHECK(c.text == " #rust is great");
+}
+
+TEST_CASE("#room without text, or # alone, is a usage error", "[protocol]") {
+    for (const char* line : {"#rust", "#rust ", "#rust    ", "#", "# hi", "#  "}) {
+        INFO(line);
+        const auto c = parse_command(line);
+        CHECK(c.kind == command_kind::usage);
+        CHECK(c.target == "#");
+    }
+    CHECK(chat::usage_of("#") == "#ROOM TEXT");
+}
+
+TEST_CASE("/join takes one room", "[protocol]") {
+    auto c = parse_command("/join #rust");
+    CHECK(c.kind == command_kind::join);
+    CHECK(c.target == "#rust");
+    c = parse_command("/join   #rust  ");
+    CHECK(c.kind == command_kind::join);
+    CHECK(c.target == "#rust");
+    // Like /nick: a target with a space is a name the rules refuse, not its first word.
+    c = parse_command("/join #a #b");
+    CHECK(c.kind == command_kind::join);
+    CHECK(c.target == "#a #b");
+    c = parse_command("/join rust");  // no '#': check_room_name refuses it with a reason
+    CHECK(c.kind == command_kind::join);
+    CHECK(c.target == "rust");
+    CHECK(parse_command("/join").kind == command_kind::usage);
+    CHECK(parse_command("/join   ").target == "join");
+}
+
+TEST_CASE("/part [#room] [reason]", "[protocol]") {
+    auto c = parse_command("/part");
+    CHECK(c.kind == command_kind::part);
+    CHECK(c.target.empty());
+    CHECK(c.text.empty());
+    c = parse_command("/part #rust");
+    CHECK(c.kind == command_kind::part);
+    CHECK(c.target == "#rust");
+    CHECK(c.text.empty());
+    c = parse_command("/part #rust  off to bed ");
+    CHECK(c.kind == command_kind::part);
+    CHECK(c.target == "#rust");
+    CHECK(c.text == "off to bed");
+    c = parse_command("/part off to bed");  // no room: the current one, and all is the reason
+    CHECK(c.kind == command_kind::part);
+    CHECK(c.target.empty());
+    CHECK(c.text == "off to bed");
+    c = parse_command("/part   ");
+    CHECK(c.kind == command_kind::part);
+    CHECK(c.target.empty());
+    CHECK(c.text.empty());
+}
+
+TEST_CASE("/topic shows or sets a topic", "[protocol]") {
+    auto c = parse_command("/topic");
+    CHECK(c.kind == command_kind::topic);
+    CHECK(c.target.empty());
+    CHECK(c.text.empty());
+    c = parse_command("/topic #rust");
+    CHECK(c.kind == command_kind::topic);
+    CHECK(c.target == "#rust");
+    CHECK(c.text.empty());
+    c = parse_command("/topic #rust  borrow checker tips");
+    CHECK(c.kind == command_kind::topic);
+    CHECK(c.target == "#rust");
+    CHECK(c.text == "borrow checker tips");
+    c = parse_command("/topic #rust   ");
+    CHECK(c.kind == command_kind::topic);
+    CHECK(c.text.empty());  // only spaces: shown, not set to nothing
+    // Text without a room would set the current room's topic by accident of typing: refused.
+    c = parse_command("/topic borrow checker");
+    CHECK(c.kind == command_kind::usage);
+    CHECK(c.target == "topic");
+}
+
+TEST_CASE("/who and /names name an optional room", "[protocol]") {
+    auto c = parse_command("/who");
+    CHECK(c.kind == command_kind::who);
+    CHECK(c.target.empty());
+    c = parse_command("/who #rust");
+    CHECK(c.kind == command_kind::who);
+    CHECK(c.target == "#rust");
+    c = parse_command("/who  #rust ");
+    CHECK(c.target == "#rust");
+    c = parse_command("/names #rust");
+    CHECK(c.kind == command_kind::who);
+    CHECK(c.target == "#rust");
+    c = parse_command("/who bob");
+    CHECK(c.kind == command_kind::usage);
+    CHECK(c.target == "who");
+    c = parse_command("/names bob");
+    CHECK(c.kind == command_kind::usage);
+    CHECK(c.target == "who");
+}
+
 TEST_CASE("each command parses with its argument", "[protocol]") {
     CHECK(parse_command("/who").kind == command_kind::who);
+    CHECK(parse_command("/rooms").kind == command_kind::rooms);
     CHECK(parse_command("/help").kind == command_kind::help);
     CHECK(parse_command("/stats").kind == command_kind::stats);
     auto c = parse_command("/me waves");
@@ -62,6 +176,7 @@ TEST_CASE("each command parses with its argument", "[protocol]") {
 
 TEST_CASE("missing arguments are usage errors", "[protocol]") {
     CHECK(parse_command("/me").kind == command_kind::usage);
+    CHECK(parse_command("/me   ").kind == command_kind::usage);
     CHECK(parse_command("/nick").kind == command_kind::usage);
     CHECK(parse_command("/nick   ").kind == command_kind::usage);
     CHECK(parse_command("/pong").kind == command_kind::usage);
@@ -81,10 +196,16 @@ TEST_CASE("error codes and leave reasons have stable wire names", "[protocol]") 
     CHECK(to_string(chat::protocol_error::server_full) == "server-full");
     CHECK(to_string(chat::leave_reason::slow_consumer) == "slow-consumer");
     CHECK(to_string(chat::leave_reason::timeout) == "timeout");
+    CHECK(to_string(chat::leave_reason::part) == "part");
+    CHECK(to_string(chat::protocol_error::room_name_invalid) == "room-name-invalid");
+    CHECK(to_string(chat::protocol_error::not_in_room) == "not-in-room");
+    CHECK(to_string(chat::protocol_error::too_many_rooms) == "too-many-rooms");
+    CHECK(to_string(chat::protocol_error::no_such_room) == "no-such-room");
 }
 
 TEST_CASE("every command that can miss its argument has a usage line", "[protocol]") {
-    for (const char* line : {"/msg", "/msg bob", "@bob", "/me", "/nick", "/pong"}) {
+    for (const char* line : {"/msg", "/msg bob", "@bob", "/me", "/nick", "/pong", "/join", "#rust",
+                             "/topic text", "/who bob", "/names bob"}) {
         const auto c = parse_command(line);
         INFO(line);
         REQUIRE(c.kind == command_kind::usage);
@@ -92,4 +213,17 @@ TEST_CASE("every command that can miss its argument has a usage line", "[protoco
     }
     CHECK(chat::usage_of("msg") == "/msg NAME TEXT");
     CHECK(chat::usage_of("@") == "@NAME TEXT");
+    CHECK(chat::usage_of("join") == "/join #ROOM");
+    CHECK(chat::usage_of("part") == "/part [#ROOM] [REASON]");
+    CHECK(chat::usage_of("topic") == "/topic [#ROOM [TEXT]]");
+    CHECK(chat::usage_of("who") == "/who [#ROOM]");
+    CHECK(chat::usage_of("dance") == "see /help");
+}
+
+TEST_CASE("every command /help lists is one the parser knows", "[protocol]") {
+    for (const auto name : chat::command_names) {
+        const std::string line = "/" + std::string(name) + " #r x";
+        INFO(line);
+        CHECK(parse_command(line).kind != command_kind::unknown);
+    }
 }
