@@ -79,16 +79,28 @@ std::optional<std::string> chat_state::observe(const server_line& line) {
                 self_ = std::string(line.new_name);
             }
             break;
-        case server_tag::users:
+        case server_tag::users: {
+            // A long list comes in several lines; only the first replaces what we knew.
+            const auto part = split_list_part(line.text);
+            const bool first = !users_continue_;
+            users_continue_ = part.more;
             if (room* r = find(line.room)) {
-                r->members.replace_all(line.text);
+                if (first) {
+                    r->members.replace_all(part.items);
+                } else {
+                    for_each_name(part.items, [&](std::string_view n) { r->members.add(n); });
+                }
                 if (!self_.empty()) {
                     r->members.add(self_);  // a USERS from before our own NICK arrived
                 }
             }
             break;
+        }
         case server_tag::rooms:
-            listed_rooms_.clear();
+            if (!rooms_continue_) {
+                listed_rooms_.clear();
+            }
+            rooms_continue_ = split_list_part(line.text).more;
             for_each_room_entry(line.text, [&](std::string_view name, std::string_view) {
                 if (check_room_name(name) == room_name_fault::ok) {
                     listed_rooms_.emplace_back(name);

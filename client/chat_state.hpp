@@ -65,6 +65,8 @@ class chat_state {
     std::vector<room> rooms_;  // in the order joined
     std::size_t current_ = 0;  // index into rooms_; rooms_.size() when none
     std::vector<std::string> listed_rooms_;
+    bool users_continue_ = false;  // the last USERS line ended in "+": more of it follows
+    bool rooms_continue_ = false;  // likewise for ROOMS
 };
 
 }  // namespace chat

@@ -410,7 +410,7 @@ std::string renderer::render_error(const server_line& line) const {
 std::string renderer::render_users(const server_line& line) const {
     std::string names;
     std::size_t count = 0;
-    for_each_name(line.text, [&](std::string_view n) {
+    for_each_name(split_list_part(line.text).items, [&](std::string_view n) {
         if (count++ != 0) {
             names += paint(sgr_dim, ", ");
         }

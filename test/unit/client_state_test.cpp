@@ -181,3 +181,13 @@ TEST_CASE("reconnecting backs off exponentially up to 30 s", "[client][backoff]"
     b.reset();
     CHECK(b.next() == seconds(1));
 }
+
+TEST_CASE("a member list in several USERS lines is read whole", "[client][state]") {
+    auto s = in_lobby();
+    feed(s, "USERS #lobby alice bob +");
+    feed(s, "USERS #lobby carol dave +");
+    feed(s, "USERS #lobby erin");
+    CHECK(members(s, "#lobby") == names{"alice", "bob", "carol", "dave", "erin"});
+    feed(s, "USERS #lobby alice zed");  // the next answer replaces it
+    CHECK(members(s, "#lobby") == names{"alice", "zed"});
+}

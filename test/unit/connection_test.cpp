@@ -672,3 +672,51 @@ TEST_CASE("memberships stay consistent through random joins, parts and closes", 
     }
     CHECK(w.h.rooms.size() == rooms_alive);
 }
+
+TEST_CASE("a long member list comes in lines of at most max-line, encoded once", "[connection]") {
+    server_config config;
+    config.max_line = 200;
+    world w(config);
+    std::vector<std::unique_ptr<client>> crowd;
+    std::set<std::string> expected;
+    for (int i = 0; i < 60; ++i) {
+        const std::string name = "member-number-" + std::to_string(i);
+        crowd.push_back(std::make_unique<client>(w, name));
+        expected.insert(name);
+    }
+    auto& asker = *crowd.front();
+    asker.take();
+    asker.send("/who");
+    const auto first = asker.take();
+    REQUIRE(first.size() > 1);
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < first.size(); ++i) {
+        CHECK(first[i].size() <= config.max_line);
+        const auto parsed = parse_server_line(first[i]);
+        REQUIRE(parsed);
+        CHECK(parsed->tag == server_tag::users);
+        CHECK(parsed->room == "#lobby");
+        const auto part = split_list_part(parsed->text);
+        CHECK(part.more == (i + 1 < first.size()));  // "+" on every line but the last
+        for_each_name(part.items, [&](std::string_view n) { CHECK(seen.emplace(n).second); });
+    }
+    CHECK(seen == expected);
+    // A big answer costs its asker: 60 names of ~17 bytes is about half a line's worth more.
+    CHECK(asker.core().take_extra_cost() > 0.4);
+    CHECK(asker.core().take_extra_cost() == 0);
+
+    const std::size_t live = w.directs.live_chunks();
+    for (int i = 0; i < 20; ++i) {
+        asker.send("/who");
+    }
+    CHECK(w.directs.live_chunks() == live);  // the same encoded lines, shared, not 20 copies
+    const auto again = asker.take();
+    CHECK(lines(again.end() - static_cast<std::ptrdiff_t>(first.size()), again.end()) == first);
+    crowd.back()->send("/nick renamed");  // a change makes the next answer new
+    asker.take();
+    asker.send("/who");
+    const auto after = asker.take();
+    CHECK(after != first);
+    CHECK(std::any_of(after.begin(), after.end(),
+                      [](const auto& l) { return l.find(" renamed") != std::string::npos; }));
+}
