@@ -23,51 +23,76 @@ void outbound_queue::push(const frame& f) {
     bytes_ += f.size;
     // The eighth allows for the unused ends of chunks (at most a line each) in a queue that is
     // simply behind on frames of its own, which copying would not make smaller.
-    if (pinned_ > bytes_ + bytes_ / 8 + 2 * chunk->capacity()) {
+    if (pinned_ > bytes_ + bytes_ / 8 + 2 * chunk->capacity() && pinned_ > compact_above_) {
         compact();
     }
 }
 
 void outbound_queue::compact() {
-    // Everything but the newest range goes into the private chunk, in order. The private chunk,
-    // when there is one, is the head range, whose end is own_end_: copies are appended there.
+    // Walks the runs (consecutive ranges in one chunk) before the newest range. A run that uses
+    // most of its chunk is this queue's own traffic and stays where it is: copying it would free
+    // nothing. A run that uses little of its chunk (a reply in a chunk full of others' frames)
+    // is copied into the private chunk and lets go of the shared one. Copies go to the end of
+    // the private chunk while it is the last thing kept, so a stuck queue's many small replies
+    // share one private chunk; it has room for as much again as it holds, up to a chunk.
     const std::size_t newest = segments_.size() - 1;
-    const std::size_t step = segments_[newest].chunk->capacity();
-    const bool head_private = is_private(segments_[head_]);
-    const std::size_t from = head_private ? head_ + 1 : head_;
-    segment merged = head_private ? segments_[head_] : segment{nullptr, 0, 0};
-    std::size_t to_copy = 0;
-    for (std::size_t i = from; i < newest; ++i) {
-        to_copy += segments_[i].size;
-    }
-    // A new private chunk when there is none, when the copies do not fit, or when more than a
-    // chunk of it has been sent already: exactly what is kept plus one chunk of room, so what is
-    // pinned stays within two chunks of what is queued. Appends fill the room; each byte is
-    // copied again once per chunk of new bytes at most, and only while the peer is not reading.
-    if (!head_private || own_end_ + to_copy > own_->capacity() || merged.offset > step) {
-        const std::size_t capacity = merged.size + to_copy + step;
-        frame_chunk* fresh = segments_[newest].chunk->home().private_chunk(capacity).detach();
-        if (head_private) {
-            std::memcpy(fresh->data(), merged.chunk->data() + merged.offset, merged.size);
-            chunk_ref::adopt(merged.chunk);  // drops the old private chunk
+    std::vector<segment> kept;
+    kept.reserve(segments_.size() - head_);
+    std::size_t i = head_;
+    while (i < newest) {
+        std::size_t end = i;
+        std::size_t run_bytes = 0;
+        while (end < newest && segments_[end].chunk == segments_[i].chunk) {
+            run_bytes += segments_[end].size;
+            ++end;
         }
-        merged = segment{fresh, 0, merged.size};
-        own_ = fresh;
-        own_end_ = merged.size;
+        frame_chunk* chunk = segments_[i].chunk;
+        const std::size_t capacity = chunk->capacity();
+        if (chunk == own_ || run_bytes >= capacity - capacity / 8) {
+            kept.insert(kept.end(), segments_.begin() + static_cast<std::ptrdiff_t>(i),
+                        segments_.begin() + static_cast<std::ptrdiff_t>(end));
+            i = end;
+            continue;
+        }
+        const bool after_own = own_ != nullptr && !kept.empty() && kept.back().chunk == own_;
+        if (!after_own || own_end_ + run_bytes > own_->capacity()) {
+            // A new private chunk, taking over the one just before it if there is one, with
+            // room for as much again (up to a chunk): appends stay amortised O(1) per byte.
+            const std::size_t carried = after_own ? kept.back().size : 0;
+            const std::size_t needed = carried + run_bytes;
+            const std::size_t room = std::min(needed, segments_[newest].chunk->capacity());
+            frame_chunk* fresh = chunk->home().private_chunk(needed + room).detach();
+            if (after_own) {
+                const segment old = kept.back();
+                std::memcpy(fresh->data(), old.chunk->data() + old.offset, old.size);
+                chunk_ref::adopt(old.chunk);  // drops the smaller private chunk
+                kept.back() = segment{fresh, 0, static_cast<std::uint32_t>(carried)};
+            } else {
+                kept.push_back(segment{fresh, 0, 0});
+            }
+            own_ = fresh;
+            own_end_ = carried;
+        }
+        for (; i < end; ++i) {
+            const segment& s = segments_[i];
+            std::memcpy(own_->data() + own_end_, s.chunk->data() + s.offset, s.size);
+            own_end_ += s.size;
+            kept.back().size += s.size;
+            chunk_ref::adopt(s.chunk);  // drops this range's share of the shared chunk
+        }
     }
-    for (std::size_t i = from; i < newest; ++i) {
-        const segment& s = segments_[i];
-        std::memcpy(own_->data() + own_end_, s.chunk->data() + s.offset, s.size);
-        own_end_ += s.size;
-        merged.size += s.size;
-        chunk_ref::adopt(s.chunk);  // drops this range's share of the shared chunk
-    }
-    const segment last = segments_[newest];
-    segments_.clear();
-    segments_.push_back(merged);
-    segments_.push_back(last);
+    kept.push_back(segments_[newest]);
+    segments_ = std::move(kept);
     head_ = 0;
-    pinned_ = own_->capacity() + last.chunk->capacity();
+    pinned_ = 0;
+    for (std::size_t k = 0; k < segments_.size(); ++k) {
+        if (k == 0 || segments_[k].chunk != segments_[k - 1].chunk) {
+            pinned_ += segments_[k].chunk->capacity();
+        }
+    }
+    // Kept runs waste up to an eighth, abandoned private chunks their room: do not walk again
+    // before two more chunks are pinned.
+    compact_above_ = pinned_ + 2 * segments_.back().chunk->capacity();
 }
 
 std::size_t outbound_queue::gather(std::span<std::string_view> out, std::size_t max_bytes) const {
@@ -98,7 +123,7 @@ void outbound_queue::consume(std::size_t n) {
         if (run_ends) {
             pinned_ -= s.chunk->capacity();
         }
-        if (is_private(s)) {
+        if (is_private(s) && run_ends) {
             own_ = nullptr;
             own_end_ = 0;
         }
@@ -125,6 +150,7 @@ void outbound_queue::clear() {
     head_ = 0;
     bytes_ = 0;
     pinned_ = 0;
+    compact_above_ = 0;
     own_ = nullptr;
     own_end_ = 0;
 }

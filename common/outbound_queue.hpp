@@ -43,7 +43,8 @@ class outbound_queue {
 
     std::size_t bytes() const { return bytes_; }
     /// Bytes of chunk memory this queue keeps alive (a run of ranges in one chunk counts once).
-    /// Right after a push, at most `bytes()` + `bytes()` / 8 + two chunks.
+    /// About `bytes()` at most: an eighth more for the unused ends of chunks, the room of the
+    /// private chunks, and two chunks.
     std::size_t pinned() const { return pinned_; }
     bool empty() const { return bytes_ == 0; }
     /// Ranges queued now; a measure of fragmentation for tests and stats.
@@ -56,7 +57,7 @@ class outbound_queue {
         std::uint32_t size;
     };
 
-    /// Copies every range but the newest into the private chunk.
+    /// Copies the ranges that use little of their chunk into the private chunk.
     void compact();
     bool is_private(const segment& s) const { return s.chunk == own_; }
 
@@ -64,8 +65,9 @@ class outbound_queue {
     std::size_t head_ = 0;  // segments before head_ are sent and released
     std::size_t bytes_ = 0;
     std::size_t pinned_ = 0;
-    frame_chunk* own_ = nullptr;  // the private chunk while the head segment is in it
-    std::size_t own_end_ = 0;     // where the next copy goes in own_
+    frame_chunk* own_ = nullptr;     // the private chunk copies are appended to, while it is queued
+    std::size_t own_end_ = 0;        // where the next copy goes in own_
+    std::size_t compact_above_ = 0;  // pinned bytes past which compact() may run again
 };
 
 }  // namespace chat

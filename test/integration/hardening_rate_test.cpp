@@ -26,38 +26,6 @@ double seconds_since(steady_clock::time_point start) {
     return std::chrono::duration<double>(steady_clock::now() - start).count();
 }
 
-/// Sets an environment variable for the life of the scope (children inherit it).
-class scoped_env {
-  public:
-    scoped_env(const char* name, const std::string& value) : name_(name) {
-        if (const char* old = std::getenv(name)) {
-            old_ = old;
-        }
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~scoped_env() {
-        if (old_) {
-            ::setenv(name_, old_->c_str(), 1);
-        } else {
-            ::unsetenv(name_);
-        }
-    }
-    scoped_env(const scoped_env&) = delete;
-    scoped_env& operator=(const scoped_env&) = delete;
-
-  private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
-std::string with_small_quarantine() {
-    // Under AddressSanitizer freed memory sits in a quarantine of up to 256 MB before reuse, which
-    // would look like growth; a small one keeps RSS meaningful. Plain builds ignore the variable.
-    const char* old = std::getenv("ASAN_OPTIONS");
-    std::string value = old != nullptr ? std::string(old) + ":" : std::string();
-    return value + "quarantine_size_mb=4:thread_local_quarantine_size_kb=256";
-}
-
 }  // namespace
 
 TEST_CASE("hardening: a flooder is slowed to its rate, loses nothing, and others flow promptly",

@@ -1,5 +1,7 @@
 #include "test/integration/hardening_support.hpp"
 
+#include <cstdlib>
+
 #include "test/support/reference_text_check.hpp"
 
 #include <poll.h>
@@ -15,6 +17,28 @@
 namespace chat::test {
 
 using clock_type = std::chrono::steady_clock;
+
+scoped_env::scoped_env(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) {
+        old_ = old;
+    }
+    ::setenv(name, value.c_str(), 1);
+}
+
+scoped_env::~scoped_env() {
+    if (old_) {
+        ::setenv(name_, old_->c_str(), 1);
+    } else {
+        ::unsetenv(name_);
+    }
+}
+
+std::string with_small_quarantine() {
+    // Plain builds ignore the variable.
+    const char* old = std::getenv("ASAN_OPTIONS");
+    std::string value = old != nullptr ? std::string(old) + ":" : std::string();
+    return value + "quarantine_size_mb=4:thread_local_quarantine_size_kb=256";
+}
 
 std::size_t rss_kib(pid_t pid) {
     std::ifstream in(numbered("/proc/", pid) + "/status");

@@ -25,6 +25,23 @@ std::string numbered(std::string_view prefix, Integer n) {
     return s;
 }
 
+/// Sets an environment variable for the life of the scope (children inherit it).
+class scoped_env {
+  public:
+    scoped_env(const char* name, const std::string& value);
+    ~scoped_env();
+    scoped_env(const scoped_env&) = delete;
+    scoped_env& operator=(const scoped_env&) = delete;
+
+  private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+/// ASAN_OPTIONS with a small quarantine: under AddressSanitizer freed memory sits in a
+/// quarantine of up to 256 MB before reuse, which would look like growth in an RSS check.
+std::string with_small_quarantine();
+
 /// Resident memory of process `pid` in KiB (`VmRSS` in /proc/<pid>/status); 0 if unreadable.
 std::size_t rss_kib(pid_t pid);
 
