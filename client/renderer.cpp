@@ -122,6 +122,8 @@ std::string_view describe_error(std::string_view code) {
             return "You are in too many rooms";
         case protocol_error::no_such_room:
             return "No such room";
+        case protocol_error::target_busy:
+            return "They are getting too many private messages; try again later";
     }
     return "The server refused that";
 }

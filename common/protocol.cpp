@@ -37,6 +37,8 @@ std::string_view to_string(protocol_error code) {
             return "too-many-rooms";
         case protocol_error::no_such_room:
             return "no-such-room";
+        case protocol_error::target_busy:
+            return "target-busy";
     }
     return "error";
 }
@@ -98,7 +100,7 @@ command parse_slash(std::string_view line) {
         std::string_view name;
         command_kind kind;
     };
-    static constexpr std::array<entry, 14> table = {{
+    static constexpr std::array<entry, 16> table = {{
         {"msg", command_kind::private_message},
         {"me", command_kind::me},
         {"nick", command_kind::nick},
@@ -112,6 +114,8 @@ command parse_slash(std::string_view line) {
         {"help", command_kind::help},
         {"quit", command_kind::quit},
         {"stats", command_kind::stats},
+        {"ignore", command_kind::ignore},
+        {"unignore", command_kind::unignore},
         {"names", command_kind::who},  // IRC users type /names; it does what /who does
     }};
     for (const auto& e : table) {
@@ -126,7 +130,10 @@ command parse_slash(std::string_view line) {
                 }
                 return {e.kind, target, text};
             }
+            case command_kind::ignore:
+                return {e.kind, trim(rest), {}};
             case command_kind::nick:
+            case command_kind::unignore:
             case command_kind::join: {
                 const auto name = trim(rest);
                 if (name.empty()) {
@@ -166,7 +173,7 @@ std::string_view usage_of(std::string_view command) {
         std::string_view command;
         std::string_view usage;
     };
-    static constexpr std::array<entry, 10> table = {{
+    static constexpr std::array<entry, 11> table = {{
         {"msg", "/msg NAME TEXT"},
         {"@", "@NAME TEXT"},
         {"#", "#ROOM TEXT"},
@@ -177,6 +184,7 @@ std::string_view usage_of(std::string_view command) {
         {"topic", "/topic [#ROOM [TEXT]]"},
         {"who", "/who [#ROOM]"},
         {"part", "/part [#ROOM] [REASON]"},
+        {"unignore", "/unignore NAME"},
     }};
     for (const auto& e : table) {
         if (e.command == command) {

@@ -23,6 +23,7 @@ enum class protocol_error {
     not_in_room,
     too_many_rooms,
     no_such_room,
+    target_busy,
 };
 
 /// The code as it appears on the wire, e.g. `name-taken`.
@@ -52,6 +53,8 @@ enum class command_kind {
     help,             ///< `/help`
     quit,             ///< `/quit [reason]` (`text`, may be empty)
     stats,            ///< `/stats`
+    ignore,           ///< `/ignore [name]` (`target` may be empty: list)
+    unignore,         ///< `/unignore name` (`target`)
     unknown,          ///< a `/word` that is no command (`target` holds the word)
     usage,            ///< a command missing its argument (`target` holds the command)
 };
@@ -75,8 +78,8 @@ command parse_command(std::string_view line);
 
 /// The commands a client can type after `/`, in the order `/help` lists them; for completion.
 inline constexpr std::string_view command_names[] = {
-    "join", "part", "rooms", "topic", "who",  "msg",  "me",
-    "nick", "ping", "pong",  "stats", "help", "quit",
+    "join", "part", "rooms", "topic", "who",  "msg",    "me",       "nick",
+    "ping", "pong", "stats", "help",  "quit", "ignore", "unignore",
 };
 
 }  // namespace chat

@@ -93,6 +93,29 @@ std::string no_topic(std::string_view room) {
     return fmt::format("{} has no topic", room);
 }
 
+std::string target_busy(std::string_view name) {
+    return fmt::format(
+        "{} is getting more private messages than they can read; nothing was sent, "
+        "try again in a moment",
+        name);
+}
+
+std::string ignoring(std::string_view name) {
+    return fmt::format("ignoring {}: their private messages will not reach you", name);
+}
+
+std::string not_ignoring(std::string_view name) {
+    return fmt::format("no longer ignoring {}", name);
+}
+
+std::string ignore_list(std::string_view names) {
+    return names.empty() ? std::string("you ignore nobody") : fmt::format("you ignore: {}", names);
+}
+
+std::string ignore_list_full(std::size_t max) {
+    return fmt::format("you already ignore {} names, the most allowed", max);
+}
+
 std::string stats(std::size_t connections, std::size_t users, std::size_t rooms,
                   std::uint64_t messages) {
     return fmt::format("connections={} users={} rooms={} messages={}", connections, users, rooms,
@@ -109,7 +132,7 @@ std::string too_many_from_address(std::size_t max_per_ip) {
 }
 
 std::span<const std::string_view> help() {
-    static constexpr std::array<std::string_view, 9> lines = {
+    static constexpr std::array<std::string_view, 10> lines = {
         "Type a line to talk to your current room. Commands:",
         "/join #ROOM - join (or create) a room and talk there; /part [#ROOM] [REASON] - leave it",
         "#ROOM TEXT - talk to another room you are in; /rooms - every room and its size",
@@ -118,6 +141,7 @@ std::span<const std::string_view> help() {
         "/me ACTION - an action, shown as '* you ACTION'",
         "/nick NAME - change your name",
         "/ping [TOKEN] - PONG back; /stats - server figures",
+        "/ignore [NAME] - hide a user's private messages (or list); /unignore NAME",
         "/quit [REASON] - leave; //TEXT sends /TEXT",
     };
     return lines;

@@ -52,6 +52,12 @@ std::string_view not_in_any_room();
 std::string too_many_rooms(std::size_t max_rooms);
 std::string no_such_room(std::string_view room);
 std::string no_topic(std::string_view room);
+std::string target_busy(std::string_view name);
+std::string ignoring(std::string_view name);
+std::string not_ignoring(std::string_view name);
+/// The answer to `/ignore` without a name: `names` joined, or that there are none.
+std::string ignore_list(std::string_view names);
+std::string ignore_list_full(std::size_t max);
 std::string stats(std::size_t connections, std::size_t users, std::size_t rooms,
                   std::uint64_t messages);
 std::string server_full();

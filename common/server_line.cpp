@@ -201,7 +201,7 @@ std::optional<std::string_view> find_limit(std::string_view limits, std::string_
 }
 
 std::optional<protocol_error> parse_protocol_error(std::string_view code) {
-    static constexpr std::array<protocol_error, 14> all = {
+    static constexpr std::array<protocol_error, 15> all = {
         protocol_error::name_invalid,
         protocol_error::name_taken,
         protocol_error::no_such_user,
@@ -216,6 +216,7 @@ std::optional<protocol_error> parse_protocol_error(std::string_view code) {
         protocol_error::not_in_room,
         protocol_error::too_many_rooms,
         protocol_error::no_such_room,
+        protocol_error::target_busy,
     };
     for (const auto e : all) {
         if (to_string(e) == code) {

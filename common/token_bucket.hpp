@@ -29,6 +29,19 @@ class token_bucket {
         return false;
     }
 
+    /// Takes `n` tokens if that many are there (for budgets counted in bytes).
+    bool try_take(double n, clock::time_point now) {
+        if (rate_ <= 0.0) {
+            return true;
+        }
+        refill(now);
+        if (tokens_ >= n) {
+            tokens_ -= n;
+            return true;
+        }
+        return false;
+    }
+
     /// Takes `tokens` more for a line that cost more than one (a big reply): the bucket may go
     /// below zero, and the sender then waits until it has paid it back.
     void charge(double tokens, clock::time_point now) {

@@ -11,11 +11,13 @@ namespace chat {
 struct server_config {
     std::string bind = "127.0.0.1";
     std::uint16_t port = 7777;
-    std::size_t max_clients = 10000;        ///< 0: no limit
-    std::size_t max_per_ip = 100;           ///< 0: no limit
-    std::string default_room = "#lobby";    ///< empty: new users are in no room
-    std::size_t max_rooms = 50;             ///< rooms one connection may be in
-    std::size_t max_line = 4096;            ///< bytes in one line, `\n` not counted
+    std::size_t max_clients = 10000;      ///< 0: no limit
+    std::size_t max_per_ip = 100;         ///< 0: no limit
+    std::string default_room = "#lobby";  ///< empty: new users are in no room
+    std::size_t max_rooms = 50;           ///< rooms one connection may be in
+    std::size_t max_line = 4096;
+    /// Private-message bytes per second one user may receive (4 s worth at once); 0: no limit.
+    double private_rate = 65536;            ///< bytes in one line, `\n` not counted
     std::size_t max_send_queue = 1U << 20;  ///< unsent bytes before a slow consumer is dropped
     double rate = 20.0;                     ///< lines per second per connection; 0: no limit
     double burst = 40.0;                    ///< lines a connection may send at once

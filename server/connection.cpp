@@ -13,8 +13,23 @@
 
 namespace chat {
 
+namespace {
+
+/// The most names one connection may ignore.
+constexpr std::size_t max_ignores = 100;
+
+}  // namespace
+
 connection::connection(transport& t, hub& h, clock::time_point now)
-    : transport_(t), hub_(h), phase_started_(now), last_heard_(now) {
+    : transport_(t),
+      hub_(h),
+      phase_started_(now),
+      last_heard_(now),
+      serial_(++h.serials),
+      // Four seconds' worth at once, and never less than one longest line.
+      private_budget_(
+          h.config.private_rate,
+          std::max(4 * h.config.private_rate, static_cast<double>(h.config.max_line) + 256), now) {
     ++hub_.connections;
 }
 
@@ -137,6 +152,12 @@ void connection::handle_command(std::string_view line) {
         case command_kind::stats:
             stats();
             return;
+        case command_kind::ignore:
+            ignore(cmd.target);
+            return;
+        case command_kind::unignore:
+            unignore(cmd.target);
+            return;
         case command_kind::quit:
             transport_.close(close_reason::quit, cmd.text);
             return;
@@ -249,6 +270,17 @@ void connection::send_private(std::string_view to, std::string_view text) {
         send_error(protocol_error::no_such_user, reply_text::no_such_user(to));
         return;
     }
+    if (target->ignores(*this)) {
+        // The sender is told nothing: it gets its SENT as if the message went through.
+        const decimal id{hub_.ids.next()};
+        reply(encode_sent(hub_.directs, id.view(),
+                          hub_.clock_text.format(std::chrono::system_clock::now())));
+        return;
+    }
+    if (!target->accept_private(text.size(), last_heard_)) {
+        send_error(protocol_error::target_busy, reply_text::target_busy(target->name_));
+        return;
+    }
     // Private bodies never reach the log, at any level.
     const decimal id{hub_.ids.next()};
     const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
@@ -353,6 +385,61 @@ void connection::topic(std::string_view room_name, std::string_view text) {
     r->set_topic({std::string(text), name_, std::string(time)});
     r->broadcast(encode_topic(hub_.broadcasts, r->name(), name_, time, text), nullptr,
                  urgency::now);
+}
+
+bool connection::accept_private(std::size_t bytes, clock::time_point now) {
+    // Many senders, each within its own flood limit, could still bury one reader: the budget
+    // is the reader's, and a reader already a quarter of its queue behind takes nothing more.
+    const std::size_t limit = hub_.config.max_send_queue;
+    if (limit != 0 && transport_.queued_bytes() > limit / 4) {
+        return false;
+    }
+    return private_budget_.try_take(static_cast<double>(bytes), now);
+}
+
+bool connection::ignores(const connection& from) const {
+    if (ignores_.empty()) {
+        return false;
+    }
+    const std::string key = name_key(from.name_);
+    return std::any_of(ignores_.begin(), ignores_.end(),
+                       [&](const ignored& i) { return i.serial == from.serial_ || i.key == key; });
+}
+
+void connection::ignore(std::string_view name) {
+    if (name.empty()) {
+        std::string names;
+        for (const auto& i : ignores_) {
+            names.append(names.empty() ? "" : " ").append(i.key);
+        }
+        reply(encode_info(hub_.directs, reply_text::ignore_list(names)));
+        return;
+    }
+    if (const auto fault = check_name(name); fault != name_fault::ok) {
+        send_error(protocol_error::name_invalid, reply_text::name_invalid(fault, false));
+        return;
+    }
+    const connection* who = hub_.names.find(name);
+    const std::string key = name_key(name);
+    const bool known = std::any_of(ignores_.begin(), ignores_.end(),
+                                   [&](const ignored& i) { return i.key == key; });
+    if (!known) {
+        if (ignores_.size() >= max_ignores) {
+            send_error(protocol_error::usage, reply_text::ignore_list_full(max_ignores));
+            return;
+        }
+        ignores_.push_back({who != nullptr ? who->serial_ : 0, key});
+    }
+    reply(encode_info(hub_.directs, reply_text::ignoring(name)));
+}
+
+void connection::unignore(std::string_view name) {
+    const std::string key = name_key(name);
+    const connection* who = hub_.names.find(name);
+    std::erase_if(ignores_, [&](const ignored& i) {
+        return i.key == key || (who != nullptr && i.serial == who->serial_);
+    });
+    reply(encode_info(hub_.directs, reply_text::not_ignoring(name)));
 }
 
 void connection::stats() {

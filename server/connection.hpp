@@ -10,6 +10,7 @@
 #include "common/frame_arena.hpp"
 #include "common/protocol.hpp"
 #include "common/server_line.hpp"
+#include "common/token_bucket.hpp"
 #include "server/close_reason.hpp"
 #include "server/hub.hpp"
 #include "server/transport.hpp"
@@ -121,6 +122,13 @@ class connection {
     void reply_list(const std::vector<frame>& frames);
     void topic(std::string_view room_name, std::string_view text);
     void stats();
+    void ignore(std::string_view name);
+    void unignore(std::string_view name);
+    /// Whether `from`'s private messages are hidden from this connection.
+    bool ignores(const connection& from) const;
+    /// Takes `bytes` from this recipient's private-message budget; false when it is spent or the
+    /// peer is far behind reading, and the sender must be told `target-busy`.
+    bool accept_private(std::size_t bytes, clock::time_point now);
 
     /// Bytes of list replies that cost one line of flood budget.
     static constexpr double bytes_per_line_of_cost = 2048;
@@ -135,6 +143,13 @@ class connection {
     std::uint64_t ping_sent_ = 0;  // token of the unanswered PING, 0 when none
     std::uint64_t visit_mark_ = 0;
     std::size_t extra_cost_bytes_ = 0;
+    std::uint64_t serial_;
+    token_bucket private_budget_;
+    struct ignored {
+        std::uint64_t serial;  // follows the user through renames
+        std::string key;       // and catches the name when it comes back on a new connection
+    };
+    std::vector<ignored> ignores_;
     state state_ = state::handshake;
 };
 

@@ -51,6 +51,8 @@ struct hub {
     std::size_t connections = 0;
     /// The last PING token handed out.
     std::uint64_t ping_tokens = 0;
+    /// The last connection serial handed out: an identity that survives renames (`/ignore`).
+    std::uint64_t serials = 0;
     /// Marks connections already told in a walk over several rooms (a NICK goes once to each).
     std::uint64_t visit_mark = 0;
 };

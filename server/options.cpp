@@ -181,6 +181,9 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "most connections at once; 0 for no limit")(
         "max-per-ip", po::value<std::string>()->default_value(std::to_string(defaults.max_per_ip)),
         "most connections from one address; 0 for no limit")(
+        "private-rate", po::value<std::string>()->default_value("65536"),
+        "private-message bytes per second one user may receive (4 s worth at once); past it "
+        "senders get ERR target-busy; 0 for no limit")(
         "default-room", po::value<std::string>()->default_value(defaults.default_room),
         "room every new user is put in ('#' may be left out); '' for none")(
         "max-rooms", po::value<std::string>()->default_value(std::to_string(defaults.max_rooms)),
@@ -262,6 +265,8 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
                             c.default_room)};
         }
         c.max_rooms = number_option<std::size_t>(vm, "max-rooms", 1, 10'000);
+        c.private_rate = static_cast<double>(
+            number_option<std::size_t>(vm, "private-rate", 0, std::size_t{1} << 30));
         c.max_send_queue = number_option<std::size_t>(vm, "max-send-queue", 0, 1ULL << 34);
         // A rate below one line in 1000 s is no use, and a tiny one (1e-10) made the refill
         // wait overflow the clock, which turned flood control off.

@@ -61,6 +61,7 @@ class session final : public transport,
     void close(close_reason reason) { close(reason, {}); }
 
     std::string describe_peer() const override;
+    std::size_t queued_bytes() const override { return out_.bytes(); }
 
     /// Writes as much of the queue as the socket takes. Called by the write scheduler.
     void flush() override;

@@ -25,6 +25,9 @@ class transport {
     /// `on_close` itself, as on every other way out. Never called inside a broadcast.
     virtual void close(close_reason reason, std::string_view text) = 0;
 
+    /// Bytes queued for the peer and not yet taken by its socket.
+    virtual std::size_t queued_bytes() const = 0;
+
     /// The peer, for log lines.
     virtual std::string describe_peer() const = 0;
 

@@ -270,3 +270,35 @@ TEST_CASE("a look-alike of a name in use is refused until its holder leaves", "[
     CHECK(eve.read_until("WELCOME ")->rfind("WELCOME aIice ", 0) == 0);
     CHECK(bob.read_until("JOIN ") == std::optional<std::string>("JOIN #lobby aIice"));
 }
+
+TEST_CASE("/ignore keeps a user's private messages away, and tells them nothing",
+          "[chat][private]") {
+    test_server server;
+    line_client alice(server.port());
+    alice.register_as("alice");
+    line_client troll(server.port());
+    troll.register_as("troll");
+    REQUIRE(alice.read_until("JOIN #lobby troll"));
+    alice.send_line("/ignore troll");
+    CHECK(alice.read_line() ==
+          std::optional<std::string>(
+              "INFO ignoring troll: their private messages will not reach you"));
+    troll.send_line("@alice psst");
+    const auto sent = troll.read_line();
+    REQUIRE(sent);
+    CHECK(sent->rfind("SENT ", 0) == 0);  // no hint that it went nowhere
+    troll.send_line("/nick troll2");
+    REQUIRE(troll.read_until("NICK troll troll2"));
+    troll.send_line("@alice still me");
+    REQUIRE(troll.read_until("SENT "));
+    troll.send_line("in the room");
+    REQUIRE(troll.read_until("SENT "));
+    // Alice gets the rename and the room line, and no PRIV at all.
+    CHECK(alice.read_line() == std::optional<std::string>("NICK troll troll2"));
+    const auto msg = alice.read_line();
+    REQUIRE(msg);
+    CHECK(msg->rfind("MSG #lobby ", 0) == 0);
+    CHECK(msg->find(" troll2 in the room") != std::string::npos);
+    alice.send_line("/ping end");
+    CHECK(alice.read_line() == std::optional<std::string>("PONG end"));
+}

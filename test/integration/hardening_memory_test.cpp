@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -302,4 +303,88 @@ TEST_CASE("hardening: a reader that never reads still goes, and a slow one canno
     const int late = std::min(per_window[10], per_window[11]);
     CHECK(late > 0);
     CHECK(late * 2 >= *std::max_element(per_window.begin(), per_window.begin() + 4));
+}
+
+TEST_CASE("hardening: many senders' private lines cannot bury one reader", "[hardening][private]") {
+    // 20 senders, each within its own flood limit, send 4 KB private lines to one
+    // reader that takes about 800 KB/s. Before, the reader fell behind without end and was
+    // dropped as a slow consumer; now its budget is spent, senders get ERR target-busy, and
+    // everything the reader was sent arrives.
+    test_server server({"--send-stall-timeout", "2"});
+    line_client victim(server.port());
+    victim.register_as("victim");
+    std::vector<std::unique_ptr<line_client>> senders;
+    for (int i = 0; i < 20; ++i) {
+        senders.push_back(std::make_unique<line_client>(server.port()));
+        senders.back()->register_as(numbered("sender", i));
+    }
+    discard_available(victim);
+    constexpr int per_sender = 60;
+    const std::string text(4000, 'v');
+    std::atomic<int> sent{0};
+    std::atomic<int> busy{0};
+    std::atomic<int> unanswered{0};
+    std::vector<std::thread> threads;
+    for (auto& sender : senders) {
+        threads.emplace_back([&, c = sender.get()] {
+            std::string all;
+            for (int k = 0; k < per_sender; ++k) {
+                all += "@victim " + text + "\n";
+            }
+            c->send_raw(all);
+            int answers = 0;
+            while (answers < per_sender) {
+                const auto line = c->read_line(10s);
+                if (!line) {
+                    break;
+                }
+                if (line->starts_with("SENT ")) {
+                    ++sent;
+                    ++answers;
+                } else if (line->starts_with("ERR target-busy ")) {
+                    ++busy;
+                    ++answers;
+                }
+            }
+            unanswered += per_sender - answers;
+        });
+    }
+    std::atomic<bool> senders_done{false};
+    std::thread waiter([&] {
+        for (auto& t : threads) {
+            t.join();
+        }
+        senders_done = true;
+    });
+    line_counter got;
+    std::size_t privs = 0;
+    std::string partial;
+    const auto deadline = steady_clock::now() + std::chrono::seconds(20);
+    char buffer[8192];
+    while (steady_clock::now() < deadline) {
+        const ssize_t n = ::recv(victim.fd(), buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n == 0) {
+            break;
+        }
+        if (n > 0) {
+            got.feed({buffer, static_cast<std::size_t>(n)});
+            partial.append(buffer, static_cast<std::size_t>(n));
+            for (std::size_t nl; (nl = partial.find('\n')) != std::string::npos;) {
+                privs += partial.starts_with("PRIV ") ? 1U : 0U;
+                partial.erase(0, nl + 1);
+            }
+        }
+        if (senders_done && privs == static_cast<std::size_t>(sent.load())) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // ~800 KB/s
+    }
+    waiter.join();
+    INFO("delivered " << sent << ", refused with target-busy " << busy);
+    CHECK(unanswered == 0);  // every line answered, one way or the other
+    CHECK(sent + busy == per_sender * static_cast<int>(senders.size()));
+    CHECK(got.leaves.empty());
+    CHECK(busy > 0);
+    CHECK(privs == static_cast<std::size_t>(sent.load()));  // nothing accepted was lost
+    CHECK(server.log().find("(victim) disconnected") == std::string::npos);
 }

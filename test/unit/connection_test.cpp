@@ -42,12 +42,14 @@ class fake_transport final : public transport {
         core->on_close(reason, text);
     }
     std::string describe_peer() const override { return "test-peer"; }
+    std::size_t queued_bytes() const override { return queued; }
 
     /// Everything queued since the last call.
     std::vector<std::string> take() { return std::exchange(lines_, {}); }
 
     connection* core = nullptr;
     std::optional<close_reason> closed;
+    std::size_t queued = 0;  // what the test says the peer has not read yet
 
   private:
     std::vector<std::string> lines_;
@@ -719,4 +721,71 @@ TEST_CASE("a long member list comes in lines of at most max-line, encoded once",
     CHECK(after != first);
     CHECK(std::any_of(after.begin(), after.end(),
                       [](const auto& l) { return l.find(" renamed") != std::string::npos; }));
+}
+
+TEST_CASE("private messages past a reader's budget get target-busy, and nothing is lost",
+          "[connection]") {
+    server_config config;
+    config.private_rate = 1000;  // bytes per second; 4,000 at once (but at least a line)
+    config.max_line = 1000;
+    world w(config);
+    client victim(w, "victim");
+    client a(w, "a");
+    client b(w, "b");
+    victim.take();  // the JOINs
+    const std::string text(900, 'x');
+    // 4,000 bytes of budget: four lines of 900 pass, the fifth does not, from whoever it comes.
+    for (auto* sender : {&a, &b, &a, &b}) {
+        sender->send("@victim " + text, t0);
+        CHECK(sender->take().back().starts_with("SENT "));
+    }
+    a.send("@victim " + text, t0);
+    CHECK(a.take() == lines{"ERR target-busy victim is getting more private messages than they "
+                            "can read; nothing was sent, try again in a moment"});
+    CHECK(victim.take().size() == 4);
+    // The budget refills with time.
+    b.send("@victim " + text, t0 + std::chrono::seconds(1));
+    CHECK(b.take().back().starts_with("SENT "));
+    CHECK(victim.take().size() == 1);
+    // A reader far behind (a quarter of its queue) takes nothing, whatever its budget.
+    victim.transport().queued = config.max_send_queue / 4 + 1;
+    a.send("@victim hi", t0 + std::chrono::seconds(60));
+    CHECK(a.take()[0].starts_with("ERR target-busy "));
+    victim.transport().queued = 0;
+    a.send("@victim hi", t0 + std::chrono::seconds(61));
+    CHECK(a.take()[0].starts_with("SENT "));
+}
+
+TEST_CASE("/ignore hides a sender's private messages, through renames, without a hint",
+          "[connection]") {
+    world w;
+    client alice(w, "alice");
+    client troll(w, "troll");
+    alice.take();
+    alice.send("/ignore");
+    CHECK(alice.take() == lines{"INFO you ignore nobody"});
+    alice.send("/ignore Troll");
+    CHECK(alice.take() == lines{"INFO ignoring Troll: their private messages will not reach you"});
+    troll.take();
+    troll.send("@alice hello?");
+    CHECK(masked(troll.take()) == lines{"SENT ID T"});  // as if it went through
+    CHECK(alice.take().empty());
+    troll.send("/nick troll2");  // a new name does not get around it
+    alice.take();
+    troll.take();
+    troll.send("@alice it's me");
+    CHECK(masked(troll.take()) == lines{"SENT ID T"});
+    CHECK(alice.take().empty());
+    troll.send("room messages still arrive");
+    CHECK(alice.take().size() == 1);
+    alice.send("/ignore");
+    CHECK(alice.take() == lines{"INFO you ignore: troll"});
+    alice.send("/unignore troll2");  // by the current name of the same user
+    CHECK(alice.take() == lines{"INFO no longer ignoring troll2"});
+    troll.send("@alice sorry");
+    CHECK(masked(alice.take()) == lines{"PRIV ID T troll2 sorry"});
+    alice.send("/unignore");
+    CHECK(alice.take() == lines{"ERR usage usage: /unignore NAME"});
+    alice.send("/ignore bad!");
+    CHECK(alice.take()[0].starts_with("ERR name-invalid "));
 }
