@@ -103,6 +103,8 @@ TEST_CASE("every error code reads as a sentence", "[client][renderer]") {
     CHECK(render(r, "ERR server-full x") == "!! The server is full: x");
     CHECK(render(r, "ERR too-many-from-address x") ==
           "!! Too many connections from your address: x");
+    CHECK(render(r, "ERR too-many-connections x") ==
+          "!! Too many new connections from your address: x");
     CHECK(render(r, "ERR not-registered x") == "!! You have not joined yet: x");
     CHECK(render(r, "ERR brand-new-code x") == "!! The server refused that: x");
     CHECK(render(r, "ERR no-such-user") == "!! No such user");

@@ -134,7 +134,8 @@ TEST_CASE("error codes and leave reasons round-trip", "[client][server_line]") {
           chat::protocol_error::no_such_user, chat::protocol_error::unknown_command,
           chat::protocol_error::usage, chat::protocol_error::line_too_long,
           chat::protocol_error::bad_encoding, chat::protocol_error::server_full,
-          chat::protocol_error::too_many_from_address, chat::protocol_error::not_registered}) {
+          chat::protocol_error::too_many_from_address, chat::protocol_error::too_many_connections,
+          chat::protocol_error::not_registered}) {
         CHECK(chat::parse_protocol_error(chat::to_string(code)) == code);
     }
     CHECK_FALSE(chat::parse_protocol_error("no-such-code"));

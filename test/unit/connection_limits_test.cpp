@@ -11,7 +11,12 @@
 #include <catch2/catch.hpp>
 
 #include "common/connection_rate_limiter.hpp"
+#include "common/encode.hpp"
+#include "common/frame_arena.hpp"
 #include "common/log_limiter.hpp"
+#include "common/reply_text.hpp"
+#include "common/server_line.hpp"
+#include "server/close_reason.hpp"
 #include "server/peer_address.hpp"
 
 using namespace std::chrono_literals;
@@ -215,4 +220,21 @@ TEST_CASE("client key: described for the log", "[peer_address]") {
     CHECK(chat::describe_client(ip("192.0.2.7"), 64) == "192.0.2.7");
     CHECK(chat::describe_client(ip("2001:db8:1:2::"), 64) == "2001:db8:1:2::/64");
     CHECK(chat::describe_client(ip("2001:db8::1"), 128) == "2001:db8::1");
+}
+
+TEST_CASE("connect rate: the refusal on the wire", "[connect_rate]") {
+    chat::frame_arena arena(1024);
+    const auto err = chat::encode_error(arena, chat::protocol_error::too_many_connections,
+                                        chat::reply_text::too_many_connections(20, 0.4));
+    CHECK(err.bytes() ==
+          "ERR too-many-connections too many new connections from your address (at most 20 a "
+          "second); try again in 1 s\n");
+    CHECK(chat::reply_text::too_many_connections(0.5, 1.2) ==
+          "too many new connections from your address (at most 0.5 a second); try again in 2 s");
+    CHECK(chat::parse_protocol_error("too-many-connections") ==
+          chat::protocol_error::too_many_connections);
+    const auto reason = chat::close_reason::too_many_connections;
+    CHECK(chat::to_string(reason) == "too-many-connections");
+    CHECK(chat::encode_bye(arena, chat::bye_text(reason)).bytes() == "BYE connecting too often\n");
+    CHECK(chat::says_goodbye(reason));
 }

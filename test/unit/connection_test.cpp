@@ -42,6 +42,7 @@ class fake_transport final : public transport {
         core->on_close(reason, text);
     }
     std::string describe_peer() const override { return "test-peer"; }
+    bool logged() const override { return true; }
 
     /// Everything queued since the last call.
     std::vector<std::string> take() { return std::exchange(lines_, {}); }
