@@ -201,7 +201,8 @@ void interactive_client::handle(const server_line& line) {
         case server_tag::err: {
             const auto code = parse_protocol_error(line.code);
             if (!ever_joined_ && (code == protocol_error::server_full ||
-                                  code == protocol_error::too_many_from_address)) {
+                                  code == protocol_error::too_many_from_address ||
+                                  code == protocol_error::too_many_connections)) {
                 turned_away_ = true;  // never got in: retrying on our own would only nag
             }
             if (phase_ == phase::naming && name_sent_ &&

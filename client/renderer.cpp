@@ -112,6 +112,8 @@ std::string_view describe_error(std::string_view code) {
             return "The server is full";
         case protocol_error::too_many_from_address:
             return "Too many connections from your address";
+        case protocol_error::too_many_connections:
+            return "Too many new connections from your address";
         case protocol_error::not_registered:
             return "You have not joined yet";
         case protocol_error::room_name_invalid:

@@ -98,7 +98,8 @@ void scripted_client::on_line(std::string_view line) {
         case server_tag::err: {
             const auto code = parse_protocol_error(parsed->code);
             if (code == protocol_error::server_full ||
-                code == protocol_error::too_many_from_address) {
+                code == protocol_error::too_many_from_address ||
+                code == protocol_error::too_many_connections) {
                 turned_away_ = true;
             } else if (name_sent_ && !state_.registered() &&
                        (code == protocol_error::name_taken ||

@@ -27,6 +27,8 @@ std::string_view to_string(protocol_error code) {
             return "server-full";
         case protocol_error::too_many_from_address:
             return "too-many-from-address";
+        case protocol_error::too_many_connections:
+            return "too-many-connections";
         case protocol_error::not_registered:
             return "not-registered";
         case protocol_error::room_name_invalid:

@@ -18,6 +18,7 @@ enum class protocol_error {
     bad_encoding,
     server_full,
     too_many_from_address,
+    too_many_connections,
     not_registered,
     room_name_invalid,
     not_in_room,

@@ -1,6 +1,8 @@
 #include "common/reply_text.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -129,6 +131,12 @@ std::string server_full() {
 std::string too_many_from_address(std::size_t max_per_ip) {
     return fmt::format("too many connections from your address (at most {}); close one first",
                        max_per_ip);
+}
+
+std::string too_many_connections(double rate, double retry_seconds) {
+    return fmt::format(
+        "too many new connections from your address (at most {:g} a second); try again in {:g} s",
+        rate, std::max(1.0, std::ceil(retry_seconds)));
 }
 
 std::span<const std::string_view> help() {

@@ -62,6 +62,9 @@ std::string stats(std::size_t connections, std::size_t users, std::size_t rooms,
                   std::uint64_t messages);
 std::string server_full();
 std::string too_many_from_address(std::size_t max_per_ip);
+/// Refused by --connect-rate: `rate` new connections a second are let in, the next in
+/// `retry_seconds` (rounded up to whole seconds).
+std::string too_many_connections(double rate, double retry_seconds);
 /// The `INFO` lines `/help` answers with.
 std::span<const std::string_view> help();
 
@@ -72,6 +75,7 @@ inline constexpr std::string_view bye_handshake = "no name given in time";
 inline constexpr std::string_view bye_shutdown = "server shutting down";
 inline constexpr std::string_view bye_server_full = "server full";
 inline constexpr std::string_view bye_too_many = "too many connections";
+inline constexpr std::string_view bye_connecting_too_often = "connecting too often";
 inline constexpr std::string_view bye_other = "closing";
 
 }  // namespace reply_text

@@ -201,7 +201,7 @@ std::optional<std::string_view> find_limit(std::string_view limits, std::string_
 }
 
 std::optional<protocol_error> parse_protocol_error(std::string_view code) {
-    static constexpr std::array<protocol_error, 15> all = {
+    static constexpr std::array<protocol_error, 16> all = {
         protocol_error::name_invalid,
         protocol_error::name_taken,
         protocol_error::no_such_user,
@@ -211,6 +211,7 @@ std::optional<protocol_error> parse_protocol_error(std::string_view code) {
         protocol_error::bad_encoding,
         protocol_error::server_full,
         protocol_error::too_many_from_address,
+        protocol_error::too_many_connections,
         protocol_error::not_registered,
         protocol_error::room_name_invalid,
         protocol_error::not_in_room,

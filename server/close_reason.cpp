@@ -24,6 +24,8 @@ std::string_view to_string(close_reason reason) {
             return "server-full";
         case close_reason::too_many_from_address:
             return "too-many-from-address";
+        case close_reason::too_many_connections:
+            return "too-many-connections";
     }
     return "unknown";
 }
@@ -44,6 +46,7 @@ leave_reason to_leave_reason(close_reason reason) {
         case close_reason::io_error:
         case close_reason::server_full:
         case close_reason::too_many_from_address:
+        case close_reason::too_many_connections:
             return leave_reason::error;
     }
     return leave_reason::error;
@@ -74,6 +77,8 @@ std::string_view bye_text(close_reason reason) {
             return reply_text::bye_server_full;
         case close_reason::too_many_from_address:
             return reply_text::bye_too_many;
+        case close_reason::too_many_connections:
+            return reply_text::bye_connecting_too_often;
         default:
             return reply_text::bye_other;
     }

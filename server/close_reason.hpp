@@ -17,6 +17,7 @@ enum class close_reason {
     io_error,               ///< any other socket error
     server_full,            ///< refused at accept: --max-clients
     too_many_from_address,  ///< refused at accept: --max-per-ip
+    too_many_connections,   ///< refused at accept: --connect-rate
 };
 
 /// The reason as logged, e.g. `slow-consumer`.

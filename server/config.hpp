@@ -11,13 +11,18 @@ namespace chat {
 struct server_config {
     std::string bind = "127.0.0.1";
     std::uint16_t port = 7777;
-    std::size_t max_clients = 10000;      ///< 0: no limit
-    std::size_t max_per_ip = 100;         ///< 0: no limit
+    std::size_t max_clients = 10000;  ///< 0: no limit
+    std::size_t max_per_ip = 100;     ///< 0: no limit
+    double connect_rate = 20.0;       ///< new connections per second per address; 0: none
+    double connect_burst = 40.0;      ///< new connections one address may open at once
+    /// Leading bits of an IPv6 address that name one client for the per-address limits; 128:
+    /// each address on its own.
+    unsigned ipv6_prefix = 64;
     std::string default_room = "#lobby";  ///< empty: new users are in no room
     std::size_t max_rooms = 50;           ///< rooms one connection may be in
-    std::size_t max_line = 4096;
+    std::size_t max_line = 4096;          ///< bytes in one line, `\n` not counted
     /// Private-message bytes per second one user may receive (4 s worth at once); 0: no limit.
-    double private_rate = 65536;            ///< bytes in one line, `\n` not counted
+    double private_rate = 65536;
     std::size_t max_send_queue = 1U << 20;  ///< unsent bytes before a slow consumer is dropped
     double rate = 20.0;                     ///< lines per second per connection; 0: no limit
     double burst = 40.0;                    ///< lines a connection may send at once

@@ -85,7 +85,9 @@ void connection::handle_name(std::string_view line) {
     name_ = std::move(chosen);
     state_ = state::registered;
     reply(encode_welcome(hub_.directs, name_, reply_text::welcome(name_)));
-    spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
+    if (transport_.logged()) {
+        spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
+    }
     if (!hub_.config.default_room.empty()) {
         join(hub_.config.default_room);
     }

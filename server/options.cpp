@@ -64,6 +64,20 @@ T number_option(const po::variables_map& vm, const char* name, unsigned long lon
     return static_cast<T>(*value);
 }
 
+/// A token bucket's rate: 0 (no limit) or from 0.001 to 1e9 `what` per second. A rate below one
+/// in 1000 s is no use, and a tiny one (1e-10) made the refill wait overflow the clock, which
+/// turned flood control off.
+double rate_option(const po::variables_map& vm, const char* name, const char* what) {
+    const auto& text = vm[name].as<std::string>();
+    const auto rate = parse_decimal(text, 0, 1e9);
+    if (!rate || (*rate > 0 && *rate < 0.001)) {
+        throw bad_value{fmt::format(
+            "--{} must be 0 (no limit) or from 0.001 to 1000000000 {} per second, not '{}'", name,
+            what, text)};
+    }
+    return *rate;
+}
+
 std::chrono::milliseconds seconds_option(const po::variables_map& vm, const char* name) {
     const auto& text = vm[name].as<std::string>();
     const auto value = parse_decimal(text, 0.0, 86400.0 * 365);
@@ -180,7 +194,14 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         po::value<std::string>()->default_value(std::to_string(defaults.max_clients)),
         "most connections at once; 0 for no limit")(
         "max-per-ip", po::value<std::string>()->default_value(std::to_string(defaults.max_per_ip)),
-        "most connections from one address; 0 for no limit")(
+        "most connections from one address (IPv6: one --ipv6-prefix); 0 for no limit")(
+        "connect-rate", po::value<std::string>()->default_value("20"),
+        "new connections per second one address may open, at least 0.001; 0 for no limit")(
+        "connect-burst", po::value<std::string>()->default_value("40"),
+        "new connections one address may open at once before --connect-rate applies")(
+        "ipv6-prefix",
+        po::value<std::string>()->default_value(std::to_string(defaults.ipv6_prefix)),
+        "leading bits of an IPv6 address that count as one client (0 to 128; 128: per address)")(
         "private-rate", po::value<std::string>()->default_value("65536"),
         "private-message bytes per second one user may receive (4 s worth at once); past it "
         "senders get ERR target-busy; 0 for no limit")(
@@ -252,6 +273,15 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.port = number_option<std::uint16_t>(vm, "port", 0, 65535);
         c.max_clients = number_option<std::size_t>(vm, "max-clients", 0, 10'000'000);
         c.max_per_ip = number_option<std::size_t>(vm, "max-per-ip", 0, 10'000'000);
+        c.connect_rate = rate_option(vm, "connect-rate", "connections");
+        const auto connect_burst = parse_decimal(vm["connect-burst"].as<std::string>(), 1, 1e9);
+        if (!connect_burst) {
+            throw bad_value{
+                fmt::format("--connect-burst must be a number of connections, at least 1, not '{}'",
+                            vm["connect-burst"].as<std::string>())};
+        }
+        c.connect_burst = *connect_burst;
+        c.ipv6_prefix = number_option<unsigned>(vm, "ipv6-prefix", 0, 128);
         c.max_line = number_option<std::size_t>(vm, "max-line", 64, 1U << 20);
         c.default_room = vm["default-room"].as<std::string>();
         if (!c.default_room.empty() && c.default_room.front() != '#') {
@@ -268,16 +298,7 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.private_rate = static_cast<double>(
             number_option<std::size_t>(vm, "private-rate", 0, std::size_t{1} << 30));
         c.max_send_queue = number_option<std::size_t>(vm, "max-send-queue", 0, 1ULL << 34);
-        // A rate below one line in 1000 s is no use, and a tiny one (1e-10) made the refill
-        // wait overflow the clock, which turned flood control off.
-        const auto rate = parse_decimal(vm["rate"].as<std::string>(), 0, 1e9);
-        if (!rate || (*rate > 0 && *rate < 0.001)) {
-            throw bad_value{fmt::format(
-                "--rate must be 0 (no limit) or from 0.001 to 1000000000 lines per second, "
-                "not '{}'",
-                vm["rate"].as<std::string>())};
-        }
-        c.rate = *rate;
+        c.rate = rate_option(vm, "rate", "lines");
         const auto burst = parse_decimal(vm["burst"].as<std::string>(), 1, 1e9);
         if (!burst) {
             throw bad_value{fmt::format("--burst must be a number of lines, at least 1, not '{}'",

@@ -35,6 +35,23 @@ constexpr int sweeps_per_trim_check =
     static_cast<int>(memory_policy::trim_check_interval / sweep_interval);
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
 
+// --connect-rate. A client that finds its bucket empty is refused for at least this long, which
+// the ERR text tells it; later attempts do not extend it.
+constexpr auto connect_refusal = std::chrono::seconds(1);
+// Clients the connect-rate limiter remembers at most (about 144 bytes each, 2.3 MB when full,
+// measured). Only more distinct clients than this connecting within --connect-burst /
+// --connect-rate seconds make it forget one early, which hands that one a fresh burst.
+constexpr std::size_t connect_clients_tracked = 16384;
+
+// The connection log's limit: per client and outcome (accepted, or refused by which limit), the
+// first `log_per_window` arrivals in a window are logged; the rest are counted and summed up in
+// one line when the window ends. Past `log_clients_tracked` keys in a window, the others share
+// one budget, so even a storm from many addresses logs at most (256 + 1) x 20 arrivals (about
+// three lines each) per 10 s; from one address, at most 4 x 20.
+constexpr std::size_t log_per_window = 20;
+constexpr auto log_window = std::chrono::seconds(10);
+constexpr std::size_t log_clients_tracked = 256;
+
 std::size_t chunk_size_for(std::size_t max_line) {
     // A frame is the line plus a header of at most ~100 bytes; keep several frames per chunk.
     return std::max(std::size_t{64} * 1024, (max_line + 256) * 4);
@@ -48,14 +65,17 @@ server::server(asio::io_context& io, const server_config& config, slab_pool& con
       room_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
       direct_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
       hub_(config_, room_arena_, direct_arena_, std::random_device{}(), &connection_memory_),
-      sessions_(&connection_memory_),
+      sessions_(config_.ipv6_prefix, &connection_memory_),
       writes_(io),
       read_buffer_(read_buffer_size),
       context_{io,   config_, connection_memory_, direct_arena_,
                hub_, writes_, sessions_,          read_buffer_},
       acceptor_(io),
       accept_retry_(io),
-      sweep_timer_(io) {
+      sweep_timer_(io),
+      connect_limiter_(config_.connect_rate, config_.connect_burst, connect_refusal,
+                       connect_clients_tracked),
+      connection_log_(log_per_window, log_window, log_clients_tracked) {
     hub_.hello_limits = format_limits({
         .max_line = config_.max_line,
         .max_name = max_name_length,
@@ -137,27 +157,64 @@ void server::on_accept(const error_code& ec, tcp_socket socket) {
         do_accept();  // the peer is already gone
         return;
     }
-    if (config_.max_clients != 0 && sessions_.size() >= config_.max_clients) {
-        spdlog::warn("{} refused: server full (--max-clients {})", describe(peer),
-                     config_.max_clients);
-        refuse(socket, protocol_error::server_full, reply_text::server_full(),
-               close_reason::server_full);
-    } else if (config_.max_per_ip != 0 &&
-               sessions_.count_from(peer.address()) >= config_.max_per_ip) {
-        spdlog::warn("{} refused: too many connections from that address (--max-per-ip {})",
-                     describe(peer), config_.max_per_ip);
-        refuse(socket, protocol_error::too_many_from_address,
-               reply_text::too_many_from_address(config_.max_per_ip),
-               close_reason::too_many_from_address);
-    } else {
-        socket.non_blocking(true, opt_ec);
-        socket.set_option(tcp::no_delay(true), opt_ec);
-        spdlog::info("{} connected", describe(peer));
-        auto s = std::allocate_shared<session>(
-            std::pmr::polymorphic_allocator<session>(&connection_memory_), std::move(socket), peer,
-            context_);
-        sessions_.add(s, peer.address());
-        s->start();
+    const auto now = std::chrono::steady_clock::now();
+    const auto client = client_key(peer.address(), config_.ipv6_prefix);
+    const auto verdict = connect_limiter_.admit(client, now);
+    arrival outcome = arrival::accepted;
+    if (!verdict.admitted) {
+        outcome = arrival::connecting_too_often;
+    } else if (config_.max_clients != 0 && sessions_.size() >= config_.max_clients) {
+        outcome = arrival::server_full;
+    } else if (config_.max_per_ip != 0 && sessions_.count_from(client) >= config_.max_per_ip) {
+        outcome = arrival::too_many_from_client;
+    }
+    const bool logged = connection_log_.admit({client, outcome}, now);
+    switch (outcome) {
+        case arrival::connecting_too_often: {
+            const double retry = std::chrono::duration<double>(verdict.retry_after).count();
+            if (logged) {
+                spdlog::warn(
+                    "{} refused: too many new connections from {} (--connect-rate {} "
+                    "--connect-burst {}); refused for {:.1f} s",
+                    describe(peer), describe_client(client, config_.ipv6_prefix),
+                    config_.connect_rate, config_.connect_burst, retry);
+            }
+            refuse(socket, protocol_error::too_many_connections,
+                   reply_text::too_many_connections(config_.connect_rate, retry),
+                   close_reason::too_many_connections);
+            break;
+        }
+        case arrival::server_full:
+            if (logged) {
+                spdlog::warn("{} refused: server full (--max-clients {})", describe(peer),
+                             config_.max_clients);
+            }
+            refuse(socket, protocol_error::server_full, reply_text::server_full(),
+                   close_reason::server_full);
+            break;
+        case arrival::too_many_from_client:
+            if (logged) {
+                spdlog::warn("{} refused: too many connections from {} (--max-per-ip {})",
+                             describe(peer), describe_client(client, config_.ipv6_prefix),
+                             config_.max_per_ip);
+            }
+            refuse(socket, protocol_error::too_many_from_address,
+                   reply_text::too_many_from_address(config_.max_per_ip),
+                   close_reason::too_many_from_address);
+            break;
+        case arrival::accepted: {
+            socket.non_blocking(true, opt_ec);
+            socket.set_option(tcp::no_delay(true), opt_ec);
+            if (logged) {
+                spdlog::info("{} connected", describe(peer));
+            }
+            auto s = std::allocate_shared<session>(
+                std::pmr::polymorphic_allocator<session>(&connection_memory_), std::move(socket),
+                peer, context_, logged);
+            sessions_.add(s);
+            s->start();
+            break;
+        }
     }
     do_accept();
 }
@@ -197,15 +254,47 @@ void server::sweep() {
     for (auto& [s, reason] : due) {
         s->on_deadline(reason);
     }
+    report_unlogged(now);
+    connect_limiter_.expire(now);
     if (++sweeps_since_trim_check_ >= sweeps_per_trim_check) {
         sweeps_since_trim_check_ = 0;
         trimmer_.check(hub_.ids.last(), room_arena_, direct_arena_);
     }
     if (stopping_ && sessions_.size() == 0) {
+        report_unlogged(std::chrono::steady_clock::time_point::max());  // windows not yet over
         spdlog::info("all connections closed; exiting");
         return;  // nothing left: let io.run() return
     }
     schedule_sweep();
+}
+
+void server::report_unlogged(std::chrono::steady_clock::time_point now) {
+    connection_log_.expire(now, [this](const arrival_key* key, std::size_t count) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(log_window).count();
+        if (key == nullptr) {
+            spdlog::warn(
+                "{} more like this from other addresses in the last {} s: arrivals not "
+                "logged (more than {} addresses at once)",
+                count, seconds, log_clients_tracked);
+            return;
+        }
+        std::string_view what = "connections not logged";
+        switch (key->outcome) {
+            case arrival::accepted:
+                break;
+            case arrival::connecting_too_often:
+                what = "refused (--connect-rate), not logged";
+                break;
+            case arrival::server_full:
+                what = "refused (--max-clients), not logged";
+                break;
+            case arrival::too_many_from_client:
+                what = "refused (--max-per-ip), not logged";
+                break;
+        }
+        spdlog::warn("{} more like this from {} in the last {} s: {}", count,
+                     describe_client(key->client, config_.ipv6_prefix), seconds, what);
+    });
 }
 
 void server::stop() {

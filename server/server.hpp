@@ -9,7 +9,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/connection_rate_limiter.hpp"
 #include "common/frame_arena.hpp"
+#include "common/log_limiter.hpp"
 #include "server/config.hpp"
 #include "server/hub.hpp"
 #include "server/memory_policy.hpp"
@@ -23,6 +25,12 @@ namespace chat {
 
 /// The daemon: accepts connections, enforces connection limits, walks the sessions
 /// for deadlines, and stops gracefully. Runs on the `io_context` it is given, on one thread.
+///
+/// A newcomer is checked, in this order, against --connect-rate (how often its client may
+/// connect), --max-clients and --max-per-ip; a refused one gets `ERR` and `BYE` and is closed.
+/// Its connection is logged (connected, registered, disconnected, or refused) unless its client
+/// has had 20 arrivals with the same outcome logged in the last 10 s: then one summary says how
+/// many more there were, so a connection storm cannot fill the disk.
 class server {
   public:
     /// Binds and listens; throws `std::runtime_error` with a one-line reason when that fails.
@@ -43,6 +51,26 @@ class server {
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   private:
+    /// What became of a newcomer. The connection log's budget is per client and outcome, so a
+    /// refusal storm does not hide the connections let in, and a summary can say "like this".
+    enum class arrival : std::uint8_t {
+        accepted,
+        connecting_too_often,  ///< --connect-rate
+        server_full,           ///< --max-clients
+        too_many_from_client,  ///< --max-per-ip
+    };
+    struct arrival_key {
+        boost::asio::ip::address client;
+        arrival outcome;
+        bool operator==(const arrival_key&) const = default;
+    };
+    struct arrival_key_hash {
+        std::size_t operator()(const arrival_key& k) const noexcept {
+            return std::hash<boost::asio::ip::address>{}(k.client) * 4 +
+                   static_cast<std::size_t>(k.outcome);
+        }
+    };
+
     void do_accept();
     void on_accept(const boost::system::error_code& ec, tcp_socket socket);
     /// Answers a refused newcomer with `ERR code text` and `BYE` and closes it; nothing else is
@@ -51,6 +79,8 @@ class server {
                 close_reason reason);
     void schedule_sweep();
     void sweep();
+    /// Logs how many arrivals `connection_log_` kept out of the log in windows that are over.
+    void report_unlogged(std::chrono::steady_clock::time_point now);
 
     server_config config_;
     slab_pool& connection_memory_;
@@ -68,6 +98,8 @@ class server {
     boost::asio::steady_timer sweep_timer_;
     memory_trimmer trimmer_;
     int sweeps_since_trim_check_ = 0;
+    connection_rate_limiter<boost::asio::ip::address> connect_limiter_;
+    log_limiter<arrival_key, arrival_key_hash> connection_log_;
     bool stopping_ = false;
 };
 

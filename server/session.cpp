@@ -46,13 +46,15 @@ bool is_disconnect(const error_code& ec) {
 
 }  // namespace
 
-session::session(tcp_socket socket, const asio::ip::tcp::endpoint& peer, server_context& ctx)
+session::session(tcp_socket socket, const asio::ip::tcp::endpoint& peer, server_context& ctx,
+                 bool logged)
     : socket_(std::move(socket)),
       ctx_(ctx),
       peer_(peer),
       framer_(ctx.config.max_line),
       bucket_(ctx.config.rate, ctx.config.burst, clock::now()),
-      core_(*this, ctx.chat, clock::now()) {}
+      core_(*this, ctx.chat, clock::now()),
+      logged_(logged) {}
 
 void session::start() {
     core_.start();
@@ -371,9 +373,10 @@ void session::close(close_reason reason, std::string_view text) {
     state_ = state::closing;
     reason_ = reason;
     closing_started_ = clock::now();
-    if (core_.registered()) {
+    // A connection whose arrival was kept out of the log (a storm) leaves without a line too.
+    if (logged_ && core_.registered()) {
         spdlog::info("{} ({}) disconnected: {}", describe(peer_), core_.name(), to_string(reason));
-    } else {
+    } else if (logged_) {
         spdlog::info("{} disconnected before registering: {}", describe(peer_), to_string(reason));
     }
     core_.on_close(reason, text);

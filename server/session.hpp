@@ -49,7 +49,10 @@ class session final : public transport,
 
     /// `peer` is the address read once at accept: the registry's per-address count is keyed
     /// by it, so it must never be read again (a reset in between would make it 0.0.0.0).
-    session(tcp_socket socket, const boost::asio::ip::tcp::endpoint& peer, server_context& ctx);
+    /// `logged`: whether this connection's life (registered, disconnected) goes into the log;
+    /// false past the connection log's limit in a storm.
+    session(tcp_socket socket, const boost::asio::ip::tcp::endpoint& peer, server_context& ctx,
+            bool logged);
 
     /// Sends HELLO and starts reading.
     void start();
@@ -62,6 +65,7 @@ class session final : public transport,
 
     std::string describe_peer() const override;
     std::size_t queued_bytes() const override { return out_.bytes(); }
+    bool logged() const override { return logged_; }
 
     /// Writes as much of the queue as the socket takes. Called by the write scheduler.
     void flush() override;
@@ -137,6 +141,7 @@ class session final : public transport,
     bool half_closed_ = false;
     bool peer_done_ = false;       // end of input seen: the peer sends nothing more
     bool output_refused_ = false;  // slow consumer or broken pipe: nothing more is queued
+    bool logged_;
     close_reason write_failure_ = close_reason::io_error;
 };
 

@@ -1,15 +1,15 @@
 #include "server/session_registry.hpp"
 
 #include "server/memory_policy.hpp"
+#include "server/peer_address.hpp"
 #include "server/session.hpp"
 
 namespace chat {
 
-void session_registry::add(const std::shared_ptr<session>& s,
-                           const boost::asio::ip::address& from) {
+void session_registry::add(const std::shared_ptr<session>& s) {
     s->registry_slot_ = sessions_.size();
     sessions_.push_back(s);
-    ++per_address_[from];
+    ++per_client_[client_key(s->peer().address(), ipv6_prefix_)];
 }
 
 void session_registry::remove(session& s) {
@@ -17,9 +17,9 @@ void session_registry::remove(session& s) {
     if (slot >= sessions_.size() || sessions_[slot].get() != &s) {
         return;
     }
-    const auto it = per_address_.find(s.peer().address());
-    if (it != per_address_.end() && --it->second == 0) {
-        per_address_.erase(it);
+    const auto it = per_client_.find(client_key(s.peer().address(), ipv6_prefix_));
+    if (it != per_client_.end() && --it->second == 0) {
+        per_client_.erase(it);
     }
     // Callers run inside the session's own handlers, which hold a reference of their own, so
     // dropping ours here never destroys the session under its feet.
@@ -32,9 +32,9 @@ void session_registry::remove(session& s) {
     s.registry_slot_ = SIZE_MAX;
 }
 
-std::size_t session_registry::count_from(const boost::asio::ip::address& from) const {
-    const auto it = per_address_.find(from);
-    return it == per_address_.end() ? 0 : it->second;
+std::size_t session_registry::count_from(const boost::asio::ip::address& client) const {
+    const auto it = per_client_.find(client);
+    return it == per_client_.end() ? 0 : it->second;
 }
 
 }  // namespace chat

@@ -31,6 +31,10 @@ class transport {
     /// The peer, for log lines.
     virtual std::string describe_peer() const = 0;
 
+    /// Whether this connection's comings and goings are logged: false for one past the
+    /// connection log's limit in a connection storm (see server).
+    virtual bool logged() const = 0;
+
   protected:
     transport() = default;
     transport(const transport&) = default;

@@ -9,7 +9,8 @@ max latency with and without the attack. Loopback only; every loop is bounded in
 
     test/attacks/who_amplification.py --port 7777 [--members 2000] [--attackers 90] [--seconds 5]
 
-Start the server with --max-per-ip 0 (everything comes from 127.0.0.1) and its usual --rate.
+Start the server with --max-per-ip 0 --connect-rate 0 (everything comes from 127.0.0.1) and its
+usual --rate.
 Speaks chat/2 (and chat/1, where lines have no room field) so two builds can be compared.
 """
 import argparse

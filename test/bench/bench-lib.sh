@@ -45,8 +45,8 @@ bench_start() {
   SERVER_PORT=$("$CHAT_BENCH" free-port) || return 1
   case $target in
     chat)
-      "${pin[@]}" "$CHAT_SERVER" --port "$SERVER_PORT" --rate 0 --max-per-ip 0 --max-clients 0 \
-        --idle-timeout 0 --max-send-queue $((64 << 20)) --log-level warn &
+      "${pin[@]}" "$CHAT_SERVER" --port "$SERVER_PORT" --rate 0 --max-per-ip 0 --connect-rate 0 \
+        --max-clients 0 --idle-timeout 0 --max-send-queue $((64 << 20)) --log-level warn &
       ;;
     redis)
       "${pin[@]}" redis-server --port "$SERVER_PORT" --bind 127.0.0.1 --save '' --appendonly no \

@@ -16,7 +16,8 @@ TEST_CASE("200 clients each receive every message of a burst once and in order",
     constexpr int client_count = 200;
     constexpr int senders = 4;
     constexpr int per_sender = 250;
-    test_server server({"--rate", "0", "--max-per-ip", "0"});
+    // 200 connections from one address at once.
+    test_server server({"--rate", "0", "--max-per-ip", "0", "--connect-rate", "0"});
     std::vector<line_client> clients;
     clients.reserve(client_count);
     for (int i = 0; i < client_count; ++i) {

@@ -28,7 +28,8 @@ bool starts_with(const std::string& s, std::string_view prefix) {
 
 TEST_CASE("hardening: thousands of short-lived connections leave no session or fd behind",
           "[hardening][churn]") {
-    test_server server({"--max-per-ip", "0", "--rate", "0"});
+    // All from 127.0.0.1, as fast as the test can: --connect-rate would turn most away.
+    test_server server({"--max-per-ip", "0", "--connect-rate", "0", "--rate", "0"});
     line_client steady(server.port());
     line_client observer_c(server.port());
     steady.register_as("steady");
@@ -158,9 +159,15 @@ TEST_CASE("hardening: thousands of short-lived connections leave no session or f
         observer.pending(from).clear();
     }
     check_room_flows(steady, "steady", observer, "still", 5);
-    // The quitters' reason came through as they gave it.
-    CHECK(count_lines_with(server.log(), "disconnected: quit") ==
-          static_cast<std::size_t>(waves * per_wave / 8));
+    // The quitters' reason came through as they gave it. (The log is no witness: a storm like
+    // this one has most of its connections left out of it.)
+    std::size_t quits = 0;
+    for (const auto& line : observer.all()) {
+        if (starts_with(line, "LEAVE #lobby c") && line.ends_with(" quit bye")) {
+            ++quits;
+        }
+    }
+    CHECK(quits == static_cast<std::size_t>(waves * per_wave / 8));
 
     // And it still stops cleanly: under AddressSanitizer the exit status includes its leak check.
     server.signal(SIGTERM);

@@ -69,7 +69,7 @@ TEST_CASE("hardening: a client that stops reading cannot pin the arenas with sma
     scoped_env asan("ASAN_OPTIONS", with_small_quarantine());
     // A queue limit far above what this test queues, so that only pinning can show.
     test_server server({"--rate", "0", "--max-per-ip", "0", "--max-send-queue", "67108864",
-                        "--send-stall-timeout", "0"});
+                        "--send-stall-timeout", "0", "--private-rate", "0"});
     line_client stuck(server.port());
     stuck.register_as("stuck");
     const int small_buffer = 4096;
@@ -150,7 +150,7 @@ TEST_CASE("hardening: a client that stops reading cannot pin the arenas with sma
 TEST_CASE("hardening: a throttled flooder holds about a line, not a 64 KiB backlog",
           "[hardening][memory]") {
     scoped_env asan("ASAN_OPTIONS", with_small_quarantine());
-    test_server server({"--rate", "1", "--burst", "1", "--max-per-ip", "0"});
+    test_server server({"--rate", "1", "--burst", "1", "--max-per-ip", "0", "--connect-rate", "0"});
     constexpr int flooders = 200;
     std::vector<std::unique_ptr<line_client>> clients;
     for (int i = 0; i < flooders; ++i) {

@@ -591,8 +591,9 @@ TEST_CASE("rooms: 200 clients in 20 rooms each get their room's burst once and i
     constexpr int per_room = 10;
     constexpr int clients_total = rooms * per_room;
     constexpr int burst = 30;
-    // 200 connections from one address, each sending a burst of 31 lines at once.
-    test_server server({"--default-room", "", "--max-per-ip", "0", "--rate", "0"});
+    // 200 connections from one address at once, each sending a burst of 31 lines at once.
+    test_server server(
+        {"--default-room", "", "--max-per-ip", "0", "--connect-rate", "0", "--rate", "0"});
     const auto start = steady_clock::now();
     std::vector<line_client> clients;
     clients.reserve(clients_total);

@@ -14,11 +14,22 @@
 
 namespace chat::test {
 
-line_client::line_client(std::uint16_t port, const std::string& host) {
+line_client::line_client(std::uint16_t port, const std::string& host, const std::string& source) {
     const bool v6 = host.find(':') != std::string::npos;
     fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
         throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    }
+    if (!source.empty() && !v6) {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+            const int err = errno;
+            ::close(fd_);
+            fd_ = -1;
+            throw std::runtime_error(std::string("bind: ") + std::strerror(err));
+        }
     }
     int rc = -1;
     if (v6) {

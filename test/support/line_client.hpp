@@ -18,8 +18,10 @@ inline constexpr std::string_view lobby = "#lobby";
 /// without a bound, so a server that stays silent fails the test instead of hanging it.
 class line_client {
   public:
-    /// Connects to 127.0.0.1:`port` (or `host`); throws std::runtime_error on failure.
-    explicit line_client(std::uint16_t port, const std::string& host = "127.0.0.1");
+    /// Connects to 127.0.0.1:`port` (or `host`), from the local IPv4 address `source` if one is
+    /// given (127.0.0.2 is another client to the server); throws std::runtime_error on failure.
+    explicit line_client(std::uint16_t port, const std::string& host = "127.0.0.1",
+                         const std::string& source = "");
     ~line_client();
     line_client(const line_client&) = delete;
     line_client& operator=(const line_client&) = delete;

@@ -141,6 +141,8 @@ TEST_CASE("every error code reads as a sentence", "[client][renderer]") {
     CHECK(render(r, "ERR server-full x") == "!! The server is full: x");
     CHECK(render(r, "ERR too-many-from-address x") ==
           "!! Too many connections from your address: x");
+    CHECK(render(r, "ERR too-many-connections x") ==
+          "!! Too many new connections from your address: x");
     CHECK(render(r, "ERR not-registered x") == "!! You have not joined yet: x");
     CHECK(render(r, "ERR room-name-invalid x") == "!! That is not a room name: x");
     CHECK(render(r, "ERR not-in-room x") == "!! You are not in that room: x");

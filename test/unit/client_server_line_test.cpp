@@ -307,9 +307,10 @@ TEST_CASE("error codes and leave reasons round-trip", "[client][server_line]") {
           chat::protocol_error::no_such_user, chat::protocol_error::unknown_command,
           chat::protocol_error::usage, chat::protocol_error::line_too_long,
           chat::protocol_error::bad_encoding, chat::protocol_error::server_full,
-          chat::protocol_error::too_many_from_address, chat::protocol_error::not_registered,
-          chat::protocol_error::room_name_invalid, chat::protocol_error::not_in_room,
-          chat::protocol_error::too_many_rooms, chat::protocol_error::no_such_room}) {
+          chat::protocol_error::too_many_from_address, chat::protocol_error::too_many_connections,
+          chat::protocol_error::not_registered, chat::protocol_error::room_name_invalid,
+          chat::protocol_error::not_in_room, chat::protocol_error::too_many_rooms,
+          chat::protocol_error::no_such_room, chat::protocol_error::target_busy}) {
         CHECK(chat::parse_protocol_error(chat::to_string(code)) == code);
     }
     CHECK(chat::to_string(chat::protocol_error::room_name_invalid) == "room-name-invalid");

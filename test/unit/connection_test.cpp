@@ -43,6 +43,7 @@ class fake_transport final : public transport {
     }
     std::string describe_peer() const override { return "test-peer"; }
     std::size_t queued_bytes() const override { return queued; }
+    bool logged() const override { return true; }
 
     /// Everything queued since the last call.
     std::vector<std::string> take() { return std::exchange(lines_, {}); }

@@ -153,6 +153,36 @@ TEST_CASE("a rate too small to mean anything is refused, not turned into no limi
     CHECK(std::get<chat::server_config>(slow).rate == 0.001);
 }
 
+TEST_CASE("the connection flood flags", "[options]") {
+    const auto defaults = std::get<chat::server_config>(parse({}));
+    CHECK(defaults.connect_rate == 20.0);
+    CHECK(defaults.connect_burst == 40.0);
+    CHECK(defaults.ipv6_prefix == 64);
+    const auto set =
+        parse({"--connect-rate", "0.5", "--connect-burst", "3", "--ipv6-prefix", "128"});
+    REQUIRE(std::holds_alternative<chat::server_config>(set));
+    CHECK(std::get<chat::server_config>(set).connect_rate == 0.5);
+    CHECK(std::get<chat::server_config>(set).connect_burst == 3.0);
+    CHECK(std::get<chat::server_config>(set).ipv6_prefix == 128);
+    CHECK(std::get<chat::server_config>(parse({"--connect-rate", "0"})).connect_rate == 0.0);
+    CHECK(std::get<chat::server_config>(parse({"--ipv6-prefix", "0"})).ipv6_prefix == 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--connect-rate", "-1"},
+                                                                  {"--connect-rate", "0.0001"},
+                                                                  {"--connect-rate", "lots"},
+                                                                  {"--connect-burst", "0"},
+                                                                  {"--connect-burst", "many"},
+                                                                  {"--ipv6-prefix", "129"},
+                                                                  {"--ipv6-prefix", "-1"},
+                                                                  {"--ipv6-prefix", "64.5"}}) {
+        INFO(args[0] << ' ' << args[1]);
+        const auto r = parse(args);
+        REQUIRE(exit_code(r) == 2);
+        const auto& msg = std::get<chat::options_exit>(r).output;
+        CHECK(msg.find(args[0]) != std::string::npos);
+        CHECK(msg.find('\n') == std::string::npos);
+    }
+}
+
 TEST_CASE("a duration below a millisecond is refused, not truncated to none", "[options]") {
     // 0.0004 s used to become 0 ms, which means no time-out at all while HELLO said 0.
     for (const char* flag : {"--idle-timeout", "--handshake-timeout", "--shutdown-timeout"}) {
