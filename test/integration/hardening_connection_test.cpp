@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -317,4 +318,47 @@ TEST_CASE("hardening: resets and half-closes end sessions cleanly and lose nothi
         CHECK(line.find("half-a-na") == std::string::npos);
     }
     CHECK(await_connections(observer, 2, 3s) == 2);
+}
+
+TEST_CASE("hardening: a connect-and-reset storm leaks no per-address count",
+          "[hardening][connection]") {
+    // The per-address count was keyed by the address read at accept but released by one read
+    // again later; a reset in between read 0.0.0.0, the real address's count never went down,
+    // and after enough resets the address was locked out for good (a NAT, a proxy, a load
+    // balancer's health checks). A 25 s storm locked out 200 of 200 before the fix.
+    test_server server({"--max-per-ip", "5", "--connect-rate", "0"});
+    const auto start = steady_clock::now();
+    int storms = 0;
+    while (steady_clock::now() - start < std::chrono::seconds(2) && storms < 200000) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd >= 0);
+        const linger reset{1, 0};  // close() sends RST at once
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(server.port());
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        (void)::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+        ::close(fd);
+        ++storms;
+    }
+    INFO(storms << " connect-and-reset");
+    // Once the server has seen every reset, the address may hold its five connections again.
+    std::vector<std::unique_ptr<line_client>> five;
+    const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+    while (five.size() < 5 && steady_clock::now() < deadline) {
+        auto c = std::make_unique<line_client>(server.port());
+        const auto first = c->read_line(2s);
+        if (first && first->rfind("HELLO ", 0) == 0) {
+            five.push_back(std::move(c));
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // resets still draining
+        }
+    }
+    CHECK(five.size() == 5);
+    // And the sixth is refused, so the count is right rather than lost.
+    line_client sixth(server.port());
+    const auto refused = sixth.read_line(2s);
+    REQUIRE(refused);
+    CHECK(refused->rfind("ERR too-many-from-address ", 0) == 0);
 }
