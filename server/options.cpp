@@ -18,6 +18,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
+#include "common/protocol.hpp"
 #include "common/room_names.hpp"
 
 namespace chat {
@@ -246,7 +247,8 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
             return options_exit{0, out.str()};
         }
         if (vm.count("version") != 0U) {
-            return options_exit{0, fmt::format("chat-server {} (protocol chat/2)\n", CHAT_VERSION)};
+            return options_exit{
+                0, fmt::format("chat-server {} (protocol {})\n", CHAT_VERSION, protocol_version)};
         }
         if (vm.count("config") != 0U) {
             const auto& path = vm["config"].as<std::string>();
