@@ -241,7 +241,7 @@ echo
 if [ -n "$from_raw" ]; then
   echo "Medians over the runs recorded in $from_raw."
 else
-  echo "Medians of $runs run(s) each ($heavy_runs for 10,000 clients)${BENCH_NICE:+, at nice $BENCH_NICE}; $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), Linux $(uname -r)."
+  echo "Medians of $runs run(s) each ($heavy_runs for t10000 and c10000)${BENCH_NICE:+, at nice $BENCH_NICE}; $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), Linux $(uname -r)."
 fi
 
 ! awk '{ for (i = 4; i <= NF; i++) if ($i == "ok=0") bad = 1 } END { exit !bad }' "$results"
