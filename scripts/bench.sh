@@ -5,14 +5,18 @@
 #
 #   scripts/bench.sh [--build DIR] [--runs N] [--targets "chat redis nats"] [--quick]
 #                    [--only "t100 l2000 ..."] [--raw FILE] [--quiet-wait SECONDS]
-#                    [--heavy-runs N] [--nice N]
+#                    [--heavy-runs N] [--nice N] [--old-server PATH]
 #   scripts/bench.sh --from-raw FILE        (tables again from a --raw file of an earlier run)
 #
+# --old-server PATH adds the target chat-old: that chat-server binary (a build from before rooms,
+# e.g. commit 9c99778), spoken to in chat/1 (chat-bench --protocol 1), in the one-room scenarios.
+# The rooms scenarios (r*, m*, j*) start chat-server with --default-room '' so that its clients
+# are in the run's rooms only; the join storms (j*) and memberships (m*) are chat-server's alone.
 # --quick shortens every scenario (for trying the script, not for quoting). --raw keeps every
 # run's full output. Before each run the script waits up to --quiet-wait seconds (default 60)
 # for the machine to be idle; the "other CPU" column shows what other work still ran. The two
-# 10,000-client scenarios run --heavy-runs times (default 1): registering 10,000 chat clients
-# takes minutes (see docs/performance.md). --nice N (e.g. -10, as root) runs the server and the
+# one-room 10,000-client scenarios (t10000, c10000) run --heavy-runs times (default 1): 10,000 chat
+# clients in one room take minutes to register (see docs/performance.md). --nice N (e.g. -10, as root) runs the server and the
 # bench at that niceness, so that other work on a shared machine disturbs them less. Exit
 # status: 0 when every run of every scenario kept every message in order; 1 otherwise (the
 # tables are printed either way).
@@ -26,6 +30,7 @@ only=""
 raw_out=""
 quiet_wait=60
 heavy_runs=1
+CHAT_OLD_SERVER=
 BENCH_NICE=
 from_raw=""
 while [ $# -gt 0 ]; do
@@ -40,7 +45,8 @@ while [ $# -gt 0 ]; do
     --heavy-runs) heavy_runs=$2; shift 2 ;;
     --nice) BENCH_NICE=$2; shift 2 ;;
     --from-raw) from_raw=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --old-server) CHAT_OLD_SERVER=$2; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +83,13 @@ scenarios=(
   "l2000|latency --clients 100 --senders 10 --rate 2000 --duration 10"
   "l18000|latency --clients 100 --senders 10 --rate 18000 --duration 10"
   "c10000|connections --clients 10000 --hold 2 --timeout 900"
+  "r1000|rooms --rooms 1000 --members 10 --messages 100 --window 100 --timeout 300"
+  "rp1000|rooms --rooms 1000 --members 10 --rate 10000 --duration 10 --timeout 300"
+  "m100|joins --clients 100 --rooms 50 --rooms-per-client 50"
+  "m2000|joins --clients 2000 --rooms 1000 --rooms-per-client 50 --timeout 300"
+  "j1000|joins --clients 1000 --rooms 100"
+  "j5000|joins --clients 5000 --rooms 500 --timeout 300"
+  "j10000|joins --clients 10000 --rooms 1000 --timeout 300"
 )
 if [ "$quick" = 1 ]; then
   scenarios=(
@@ -86,6 +99,10 @@ if [ "$quick" = 1 ]; then
     "l2000|latency --clients 100 --senders 10 --rate 2000 --duration 2"
     "l18000|latency --clients 100 --senders 10 --rate 18000 --duration 2"
     "c10000|connections --clients 2000 --hold 1"
+    "r1000|rooms --rooms 200 --members 10 --messages 50 --window 50"
+    "rp1000|rooms --rooms 200 --members 10 --rate 5000 --duration 2"
+    "m100|joins --clients 100 --rooms 50 --rooms-per-client 50"
+    "j1000|joins --clients 1000 --rooms 100"
   )
 fi
 
@@ -102,22 +119,31 @@ for entry in "${scenarios[@]}"; do
     continue
   fi
   n_runs=$runs
-  [[ $label == *10000 ]] && n_runs=$heavy_runs
-  for target in $targets; do
-    if ! bench_have "$target"; then
-      echo "skipping $target: not installed" >&2
-      continue
-    fi
-    for run in $(seq 1 "$n_runs"); do
+  [[ $label == [tc]10000 ]] && n_runs=$heavy_runs
+  # Runs take turns between the targets (chat, redis, nats, chat, ...), so that a noisy spell on
+  # a shared machine falls on all of them rather than on one target's runs.
+  for run in $(seq 1 "$n_runs"); do
+    for target in $targets; do
+      if ! bench_have "$target"; then
+        [ "$run" = 1 ] && echo "skipping $target: not installed" >&2
+        continue
+      fi
+      # chat-old has one room and speaks chat/1; joins measure chat-server only.
+      [[ $target == chat-old && $label == [rmj]* ]] && continue
+      [[ $target != chat* && $label == [mj]* ]] && continue
+      target_args=(--target "$target")
+      [ "$target" = chat-old ] && target_args=(--target chat --protocol 1)
+      chat_flags=()
+      [[ $label == [rmj]* ]] && chat_flags=(--default-room "")
       [ "$quiet_wait" -gt 0 ] && bench_wait_quiet "$quiet_wait"
       echo "== $label $target run $run/$n_runs: chat-bench ${args[*]}" | tee -a "$log" >&2
-      if ! bench_start "$target" 0 >>"$log" 2>&1; then
+      if ! bench_start "$target" 0 "${chat_flags[@]}" >>"$log" 2>&1; then
         echo "$label $target RESULT ok=0 error=server-did-not-start" >>"$results"
         bench_stop
         continue
       fi
-      out=$(${BENCH_NICE:+nice -n "$BENCH_NICE"} taskset -c 1 "$CHAT_BENCH" "${args[@]}" --target "$target" --port "$SERVER_PORT" \
-        --server-pid "$SERVER_PID" 2>&1)
+      out=$(${BENCH_NICE:+nice -n "$BENCH_NICE"} taskset -c 1 "$CHAT_BENCH" "${args[@]}" \
+        "${target_args[@]}" --port "$SERVER_PORT" --server-pid "$SERVER_PID" 2>&1)
       bench_stop
       printf '%s\n' "$out" >>"$log"
       line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -1)
@@ -186,13 +212,36 @@ END {
       fmt_kib(m(id, "server_rss_after_kib")), m(id, "server_us_per_conn"),
       m(id, "server_writes_per_conn"), good[id], total[id]
   }
+  print "\n### Many rooms: every member sends to its own room, 64-byte messages\n"
+  print "| rooms × members | server | sending | deliveries/s | server CPU ns/delivery | write calls/delivery | server CPU | bench CPU | other CPU | p99 µs | lost / reordered | runs ok |"
+  print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for (c = 1; c <= count; c++) {
+    id = order[c]; split(id, p, SUBSEP)
+    if (p[1] !~ /^r/) continue
+    how = (vals[id SUBSEP "rate"] != "") ? sprintf("%s msgs/s", m(id, "rate")) : sprintf("flat out, %s each", m(id, "messages"))
+    printf "| %s × %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %d/%d |\n", m(id, "rooms"),
+      m(id, "members"), p[2], how, fmt_rate(m(id, "deliveries_per_s")), m(id, "server_ns_per_delivery"),
+      m(id, "server_writes_per_delivery"), m(id, "server_cpu"), m(id, "bench_cpu"), m(id, "other_cpu"),
+      m(id, "p99_us"), m(id, "lost"), m(id, "reordered"), good[id], total[id]
+  }
+  print "\n### Joining rooms (chat-server): all clients join at once\n"
+  print "| clients | rooms | rooms per client | seconds | joins/s | server CPU µs/join | write calls/join | RSS per membership (bytes) | RSS registered / joined (MiB) | runs ok |"
+  print "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+  for (c = 1; c <= count; c++) {
+    id = order[c]; split(id, p, SUBSEP)
+    if (p[1] !~ /^[mj]/) continue
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %d/%d |\n", m(id, "clients"), m(id, "rooms"),
+      m(id, "rooms_per_client"), m(id, "seconds"), m(id, "joins_per_s"), m(id, "server_us_per_join"),
+      m(id, "server_writes_per_join"), m(id, "server_rss_per_membership_bytes"),
+      fmt_kib(m(id, "server_rss_registered_kib")), fmt_kib(m(id, "server_rss_joined_kib")), good[id], total[id]
+  }
 }' "$results"
 
 echo
 if [ -n "$from_raw" ]; then
   echo "Medians over the runs recorded in $from_raw."
 else
-  echo "Medians of $runs run(s) each ($heavy_runs for 10,000 clients)${BENCH_NICE:+, at nice $BENCH_NICE}; $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), Linux $(uname -r)."
+  echo "Medians of $runs run(s) each ($heavy_runs for t10000 and c10000)${BENCH_NICE:+, at nice $BENCH_NICE}; $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), Linux $(uname -r)."
 fi
 
 ! awk '{ for (i = 4; i <= NF; i++) if ($i == "ok=0") bad = 1 } END { exit !bad }' "$results"

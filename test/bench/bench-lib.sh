@@ -3,7 +3,9 @@
 # each kind on a free loopback port, stop it. Source it; it defines functions and sets nothing
 # else.
 
-# bench_find_build DIR: sets CHAT_SERVER and CHAT_BENCH from a CMake build directory.
+# bench_find_build DIR: sets CHAT_SERVER and CHAT_BENCH from a CMake build directory. The target
+# chat-old is the chat-server binary in $CHAT_OLD_SERVER (the server before rooms, spoken to in
+# chat/1), when that is set.
 bench_find_build() {
   local dir=$1
   CHAT_SERVER=$dir/server/chat-server
@@ -29,9 +31,13 @@ bench_wait_port() {
   return 1
 }
 
-# bench_start TARGET CPU: starts chat-server, redis-server or nats-server on a free loopback port,
-# pinned to CPU (empty: not pinned), at niceness $BENCH_NICE if set. Sets SERVER_PID and
+# bench_start TARGET CPU [CHAT-FLAG ...]: starts chat-server (chat, chat-old), redis-server or
+# nats-server on a free loopback port, pinned to CPU (empty: not pinned), at niceness $BENCH_NICE
+# if set; the CHAT-FLAGs go to chat-server only (e.g. --default-room ''). Sets SERVER_PID and
 # SERVER_PORT.
+#
+# --max-per-ip 0 and --max-clients 0 let the bench open 10,000 connections from 127.0.0.1; the
+# bench itself raises its open-file limit to the hard limit, which must be above the clients.
 #
 # Every server gets the same allowance for a receiver that falls behind: 64 MiB of unsent output
 # (chat --max-send-queue; Redis's pub/sub output-buffer limit; NATS's max_pending default). At the
@@ -39,14 +45,21 @@ bench_wait_port() {
 # throughput run, however fast they read: it queues a whole batch of input to every receiver
 # before it writes any of it.
 bench_start() {
-  local target=$1 cpu=$2 pin=()
+  local target=$1 cpu=$2 pin=() server=$CHAT_SERVER
+  shift 2
   [ -n "$cpu" ] && pin=(taskset -c "$cpu")
   [ -n "${BENCH_NICE:-}" ] && pin=(nice -n "$BENCH_NICE" "${pin[@]}")
   SERVER_PORT=$("$CHAT_BENCH" free-port) || return 1
   case $target in
-    chat)
-      "${pin[@]}" "$CHAT_SERVER" --port "$SERVER_PORT" --rate 0 --max-per-ip 0 --connect-rate 0 \
-        --max-clients 0 --idle-timeout 0 --max-send-queue $((64 << 20)) --log-level warn &
+    chat | chat-old)
+      local extra=()
+      if [ "$target" = chat-old ]; then
+        server=$CHAT_OLD_SERVER
+      else
+        extra=(--connect-rate 0)  # a flag the old build does not know
+      fi
+      "${pin[@]}" "$server" --port "$SERVER_PORT" --rate 0 --max-per-ip 0 --max-clients 0 \
+        --idle-timeout 0 --max-send-queue $((64 << 20)) --log-level warn "${extra[@]}" "$@" &
       ;;
     redis)
       "${pin[@]}" redis-server --port "$SERVER_PORT" --bind 127.0.0.1 --save '' --appendonly no \
@@ -78,6 +91,7 @@ bench_stop() {
 bench_have() {
   case $1 in
     chat) return 0 ;;
+    chat-old) [ -n "${CHAT_OLD_SERVER:-}" ] && [ -x "$CHAT_OLD_SERVER" ] ;;
     redis) command -v redis-server >/dev/null ;;
     nats) command -v nats-server >/dev/null ;;
   esac

@@ -7,7 +7,13 @@
 namespace chat::bench {
 
 /// Which scenario a run performs.
-enum class mode { throughput, latency, connections };
+enum class mode {
+    throughput,   ///< one room: senders flood it
+    latency,      ///< one room: paced sends, one-way latency
+    connections,  ///< idle registered connections
+    rooms,        ///< many rooms: every member sends to its own room
+    joins,        ///< registered connections join rooms at once: CPU per join, RSS per membership
+};
 
 /// Which server the run talks to; every one is reached on 127.0.0.1 only.
 enum class target { chat, redis, nats };
@@ -17,6 +23,7 @@ struct bench_config {
     bench::mode mode = mode::throughput;
     bench::target target = target::chat;
     std::uint16_t port = 0;
+    int protocol = 2;                 ///< chat only: 1 reads chat/1 lines (the server before rooms)
     std::size_t clients = 100;        ///< registered receivers (throughput, latency) or idle ones
     std::size_t senders = 10;         ///< the first `senders` clients also send
     std::uint64_t window = 0;         ///< messages a sender may run ahead of a receiver; 0: any
@@ -28,7 +35,11 @@ struct bench_config {
     double hold = 2;                  ///< seconds idle connections are held (connections)
     double settle = 30;               ///< most seconds to wait for the server to go idle at the end
     std::size_t connect_batch = 256;  ///< handshakes in flight at once
-    int server_pid = 0;               ///< 0: no server-side figures
+    std::size_t rooms = 1000;         ///< rooms: rooms of `members`; joins: rooms to spread over
+    std::size_t members = 10;         ///< rooms: clients per room (every one sends)
+    std::size_t rooms_per_client = 1;  ///< joins: rooms each client joins
+    bool paced = false;                ///< rooms: --rate given, so send paced, not flat out
+    int server_pid = 0;                ///< 0: no server-side figures
 };
 
 /// The name a scenario and a target print as, e.g. "throughput", "redis".

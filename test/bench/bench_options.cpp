@@ -30,22 +30,30 @@ struct option_doc {
 constexpr option_doc option_help[] = {
     {"port", "the server's TCP port on 127.0.0.1 (required)"},
     {"target", "chat (default), redis (pub/sub) or nats"},
-    {"clients", "receiving clients (default 100; connections: 10000)"},
+    {"protocol",
+     "chat: 2 (default) or 1, the line format of the server from before rooms (throughput, "
+     "latency, connections)"},
+    {"clients", "receiving clients (default 100; connections, joins: 10000)"},
     {"senders",
      "how many send (default 10; chat, nats: the first clients; redis: extra publishers)"},
-    {"messages", "messages per sender (throughput; default 20000)"},
+    {"messages", "messages per sender (throughput: default 20000; rooms: 100)"},
     {"window",
      "throughput: most messages a sender may be ahead of one watching receiver; 0 (default): "
      "none, senders send as fast as their sockets take them"},
     {"size", "payload bytes per message (default 64, at least 37)"},
-    {"rate", "messages per second, all senders together (latency; default 2000)"},
-    {"duration", "seconds of paced sending (latency; default 10)"},
+    {"rate",
+     "messages per second, all senders together (latency: default 2000; rooms: given, the "
+     "members send paced instead of flat out)"},
+    {"duration", "seconds of paced sending (latency, paced rooms; default 10)"},
     {"timeout", "seconds the whole run may take; past it the run fails (default 60)"},
     {"hold", "seconds to hold idle connections (connections; default 2)"},
     {"settle",
      "most seconds to wait, after the clients leave, for the server to go idle "
      "before its RSS is read again (default 30)"},
     {"connect-batch", "handshakes in flight at once (default 256)"},
+    {"rooms", "rooms: how many rooms (default 1000); joins: rooms to spread over (default 1000)"},
+    {"members", "rooms: clients per room, every one a sender (default 10)"},
+    {"rooms-per-client", "joins: rooms each client joins (default 1)"},
     {"server-pid", "read the server's /proc figures: CPU, write calls, RSS"},
 };
 
@@ -58,6 +66,11 @@ std::string usage() {
         "  latency      senders together send --rate messages/s for --duration s; one-way\n"
         "               latency percentiles\n"
         "  connections  open and register --clients idle connections and hold them\n"
+        "  rooms        --rooms rooms of --members clients; every member sends --messages to\n"
+        "               its room flat out (or, with --rate, paced); every member must get every\n"
+        "               message of its room once, in order\n"
+        "  joins        register --clients, then all join --rooms-per-client of --rooms rooms\n"
+        "               at once: time and server CPU per join, server RSS per membership\n"
         "  free-port    print a free loopback TCP port and exit\n\nOptions:\n";
     for (const auto& o : option_help) {
         out += fmt::format("  --{:<15}{}\n", o.name, o.help);
@@ -147,6 +160,10 @@ const char* to_string(mode m) {
             return "latency";
         case mode::connections:
             return "connections";
+        case mode::rooms:
+            return "rooms";
+        case mode::joins:
+            return "joins";
     }
     return "?";
 }
@@ -213,6 +230,12 @@ std::variant<bench_config, options_exit> parse_bench_options(int argc, const cha
         } else if (mode_word == "connections") {
             c.mode = mode::connections;
             c.clients = 10000;
+        } else if (mode_word == "rooms") {
+            c.mode = mode::rooms;
+            c.messages = 100;
+        } else if (mode_word == "joins") {
+            c.mode = mode::joins;
+            c.clients = 10000;
         } else {
             throw bad_value{fmt::format("unknown mode '{}' (see --help)", mode_word)};
         }
@@ -242,6 +265,39 @@ std::variant<bench_config, options_exit> parse_bench_options(int argc, const cha
         c.settle = a.decimal("settle", c.settle, 0, 600);
         c.connect_batch = a.whole("connect-batch", c.connect_batch, 1, 100'000);
         c.server_pid = static_cast<int>(a.whole("server-pid", 0, 0, 1U << 30));
+        c.protocol = static_cast<int>(a.whole("protocol", 2, 1, 2));
+        c.rooms = a.whole("rooms", c.rooms, 1, max_sender);
+        c.members = a.whole("members", c.members, 2, max_sender);
+        c.rooms_per_client = a.whole("rooms-per-client", c.rooms_per_client, 1, 10'000);
+        c.paced = a.has("rate");
+        const bool many = c.mode == mode::rooms || c.mode == mode::joins;
+        if (c.protocol != 2 && (many || c.target != target::chat)) {
+            throw bad_value{"--protocol 1 is for the one-room chat scenarios only"};
+        }
+        if (!many && (a.has("rooms") || a.has("members") || a.has("rooms-per-client"))) {
+            throw bad_value{"--rooms, --members and --rooms-per-client are for rooms and joins"};
+        }
+        if (c.mode == mode::rooms) {
+            if (a.has("clients") || a.has("senders")) {
+                throw bad_value{"rooms: the clients are --rooms x --members, every one a sender"};
+            }
+            if (c.rooms * c.members > max_sender + 1) {
+                throw bad_value{
+                    fmt::format("rooms: at most {} clients (--rooms x --members)", max_sender + 1)};
+            }
+            c.clients = c.senders = c.rooms * c.members;
+            return c;
+        }
+        if (c.mode == mode::joins) {
+            if (c.target != target::chat) {
+                throw bad_value{"joins measures chat-server only"};
+            }
+            if (c.rooms_per_client > c.rooms) {
+                throw bad_value{"--rooms-per-client cannot exceed --rooms"};
+            }
+            c.senders = 0;
+            return c;
+        }
         if (c.mode != mode::connections) {
             if (c.senders == 0) {
                 throw bad_value{"--senders must be at least 1 in this mode"};

@@ -56,11 +56,6 @@ load_driver::load_driver(const bench_config& config, const bench::wire& w)
     ev.events = EPOLLIN;
     ev.data.u32 = timer_id;
     ::epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &ev);
-
-    frame_ = wire_.frame_prefix();
-    frame_.append(config_.size, '.');
-    frame_ += wire_.frame_suffix();
-    format_payload(frame_.data() + wire_.frame_prefix().size(), config_.size, {});
 }
 
 load_driver::~load_driver() {
@@ -73,11 +68,48 @@ load_driver::~load_driver() {
     }
 }
 
+void load_driver::expect_handshake(client& c, bool subscriber) const {
+    switch (wire_.target()) {
+        case target::chat:
+            // chat/2 puts every new user in the default room and says so with JOINED; chat/1's
+            // WELCOME meant "in the room".
+            c.joins_wanted = config_.protocol >= 2 ? 1 : 0;
+            break;
+        case target::redis:
+            c.needs_registration = !subscriber;  // a publisher's PING is its handshake
+            c.joins_wanted = subscriber ? 1 : 0;
+            break;
+        case target::nats:
+            break;  // PONG comes after the SUB has been processed
+    }
+}
+
+std::string load_driver::first_room(const client& c) const {
+    return many_rooms_ ? wire_.room_name(c.room) : std::string();
+}
+
+void load_driver::make_frames(bool per_room) {
+    frames_.clear();
+    for (std::size_t k = 0; k < (per_room ? rooms_ : 1); ++k) {
+        const std::string prefix =
+            wire_.frame_prefix(per_room ? wire_.room_name(static_cast<std::uint32_t>(k)) : "");
+        frame_template f{prefix, prefix.size()};
+        f.bytes.append(config_.size, '.');
+        f.bytes += wire_.frame_suffix();
+        format_payload(f.bytes.data() + f.payload_at, config_.size, {});
+        frames_.push_back(std::move(f));
+    }
+    for (client& c : clients_) {
+        c.frame = per_room ? c.room : 0;
+    }
+}
+
 void load_driver::setup(std::size_t receivers, std::size_t senders) {
     const bool separate = !wire_.senders_receive();
     clients_.assign(receivers + (separate ? senders : 0), client{});
     sender_ids_.assign(senders, 0);
     check_.reset(receivers, senders);
+    subscribers_per_publish_ = receivers;
     for (std::size_t i = 0; i < receivers; ++i) {
         clients_[i].receiver = static_cast<std::uint32_t>(i);
     }
@@ -89,6 +121,10 @@ void load_driver::setup(std::size_t receivers, std::size_t senders) {
             check_.set_self(id, static_cast<std::uint32_t>(s));
         }
     }
+    for (client& c : clients_) {
+        expect_handshake(c, c.receiver != verifier::nobody);
+    }
+    make_frames(false);
     // Each sender's window is measured at the last receiver, or the first if that is itself.
     watched_.assign(senders, 0);
     watcher_.assign(senders, 0);
@@ -96,6 +132,56 @@ void load_driver::setup(std::size_t receivers, std::size_t senders) {
         const auto last = static_cast<std::uint32_t>(receivers - 1);
         watcher_[s] = (!separate && s == last) ? 0 : last;
     }
+}
+
+void load_driver::setup_rooms(std::size_t rooms, std::size_t members) {
+    const std::size_t n = rooms * members;
+    many_rooms_ = true;
+    rooms_ = rooms;
+    rooms_per_client_ = 1;
+    clients_.assign(n, client{});
+    sender_ids_.resize(n);
+    check_.reset_rooms(n, members);
+    subscribers_per_publish_ = members;  // Redis members hear themselves
+    watched_.assign(n, 0);
+    watcher_.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        client& c = clients_[i];
+        const auto id = static_cast<std::uint32_t>(i);
+        c.receiver = c.sender = sender_ids_[i] = id;
+        c.room = static_cast<std::uint32_t>(i / members);
+        expect_handshake(c, true);
+        if (!wire_.hears_itself()) {
+            check_.set_self(i, id);
+        }
+        // The window is measured at the next member of the same room.
+        const std::size_t first = i - i % members;
+        watcher_[i] = static_cast<std::uint32_t>(first + (i - first + 1) % members);
+    }
+    make_frames(wire_.target() != target::chat);
+}
+
+void load_driver::setup_joins(std::size_t clients, std::size_t rooms, std::size_t per_client) {
+    rooms_ = rooms;
+    rooms_per_client_ = per_client;
+    clients_.assign(clients, client{});
+    check_.reset(0, 0);
+    for (std::size_t i = 0; i < clients; ++i) {
+        clients_[i].receiver = static_cast<std::uint32_t>(i);
+        clients_[i].room = static_cast<std::uint32_t>(i % rooms);
+    }
+    make_frames(false);
+}
+
+bool load_driver::is_room_of(const client& c, std::string_view name) const {
+    if (rooms_ == 0) {
+        return true;  // one room: the server's default room, whatever it is called
+    }
+    const auto k = wire_.room_index(name);
+    if (!k || *k >= rooms_ || c.room == verifier::nobody) {
+        return false;
+    }
+    return (*k + rooms_ - c.room) % rooms_ < rooms_per_client_;
 }
 
 std::string load_driver::name_of(const client& c) const {
@@ -117,7 +203,7 @@ void load_driver::fail(std::string why) {
 bool load_driver::run_until(std::uint64_t deadline_ns, const char* what,
                             bool (load_driver::*done)() const) {
     std::array<epoll_event, max_events> events{};
-    std::uint64_t seen = check_.received();
+    std::uint64_t seen = progress_;
     std::uint64_t seen_at = monotonic_ns();
     while (!failed()) {
         if (done != nullptr && (this->*done)()) {
@@ -131,13 +217,16 @@ bool load_driver::run_until(std::uint64_t deadline_ns, const char* what,
             fail(fmt::format("timed out while {} (--timeout {} s)", what, config_.timeout));
             return false;
         }
-        if (check_.received() != seen) {
-            seen = check_.received();
+        if (progress_ != seen) {
+            seen = progress_;
             seen_at = now;
-        } else if (expected_ != 0 && now - seen_at > stall_ns) {
+        } else if ((expected_ != 0 || joins_expected_ != 0) && now - seen_at > stall_ns) {
             // Senders on loopback never pause this long: whatever is missing is lost.
-            fail(fmt::format("no delivery for {} s while {}: {} of {} still missing",
-                             stall_ns / 1'000'000'000, what, expected_ - seen, expected_));
+            fail(
+                fmt::format("nothing arrived for {} s while {}: got {} of {} deliveries, {} of {} "
+                            "acknowledgements, {} of {} JOINED, {} of {} JOIN notices",
+                            stall_ns / 1'000'000'000, what, check_.received(), expected_, acks_,
+                            acks_expected_, joins_, joins_expected_, notices_, notices_expected_));
             return false;
         }
         const auto wait_ms = static_cast<int>(
@@ -163,7 +252,21 @@ bool load_driver::all_ready() const {
 }
 
 bool load_driver::all_delivered() const {
-    return check_.received() >= expected_;
+    return check_.received() >= expected_ && acks_ >= acks_expected_;
+}
+
+bool load_driver::all_joined() const {
+    return joins_ >= joins_expected_ && notices_ >= notices_expected_;
+}
+
+void load_driver::check_ready(client& c) {
+    if (c.state == phase::handshake && (c.registered || !c.needs_registration) &&
+        c.joined >= c.joins_wanted) {
+        c.state = phase::ready;
+        ++ready_;
+        --in_flight_;
+        open_more();
+    }
 }
 
 void load_driver::on_event(std::uint32_t id, std::uint32_t events) {
@@ -237,7 +340,7 @@ void load_driver::on_connected(client& c) {
         return;
     }
     c.state = phase::handshake;
-    send_control(c, wire_.on_connect(c.receiver != verifier::nobody));
+    send_control(c, wire_.on_connect(c.receiver != verifier::nobody, first_room(c)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +411,7 @@ void load_driver::on_line(client& c, std::string_view line, std::uint64_t now_ns
                 return;
             }
             check_.record(c.receiver, f->sender, f->seq);
+            ++progress_;
             if (config_.window != 0 && f->sender < watcher_.size() &&
                 watcher_[f->sender] == c.receiver) {
                 on_watched(f->sender, f->seq);
@@ -324,20 +428,39 @@ void load_driver::on_line(client& c, std::string_view line, std::uint64_t now_ns
                     fail(why);
                     return;
                 }
-                send_control(c, wire_.after_greeting(c.receiver != verifier::nobody, name_of(c)));
+                send_control(c, wire_.after_greeting(c.receiver != verifier::nobody, name_of(c),
+                                                     first_room(c)));
             }
             return;
-        case line_kind::ready:
-            if (c.state == phase::handshake) {
-                c.state = phase::ready;
-                ++ready_;
-                --in_flight_;
-                open_more();
+        case line_kind::registered:
+            c.registered = true;
+            check_ready(c);
+            return;
+        case line_kind::joined:
+            // Redis does not name the channel in the line we stop at; chat's JOINED may be for
+            // the server's default room, which is not one the run asked for.
+            if (wire_.target() == target::chat && !is_room_of(c, ev.text)) {
+                if (other_joined_++ == 0) {
+                    other_room_ = std::string(ev.text);
+                }
+                return;
+            }
+            ++c.joined;
+            ++joins_;
+            ++progress_;
+            check_ready(c);
+            return;
+        case line_kind::notice:
+            if (rooms_ != 0 && wire_.room_index(ev.text)) {
+                ++notices_;
+                ++progress_;
             }
             return;
         case line_kind::ack: {
             ++acks_;
-            if (short_ack_.empty() && ev.text != std::to_string(check_.receivers())) {
+            ++progress_;
+            if (wire_.target() == target::redis && short_ack_.empty() &&
+                ev.text != std::to_string(subscribers_per_publish_)) {
                 short_ack_ = std::string(line);
             }
             return;
@@ -383,14 +506,14 @@ void load_driver::send_control(client& c, std::string_view bytes) {
 }
 
 void load_driver::fill(client& c) {
-    const std::size_t prefix = wire_.frame_prefix().size();
-    const std::uint64_t batch = std::max<std::uint64_t>(1, fill_bytes / frame_.size());
+    const frame_template& f = frames_[c.frame];
+    const std::uint64_t batch = std::max<std::uint64_t>(1, fill_bytes / f.bytes.size());
     const std::uint64_t n = std::min(batch, sendable(c));
-    c.out.reserve(c.out.size() + n * frame_.size());
+    c.out.reserve(c.out.size() + n * f.bytes.size());
     for (std::uint64_t i = 0; i < n; ++i) {
         const std::size_t at = c.out.size();
-        c.out.append(frame_);
-        stamp_payload(c.out.data() + at + prefix, {c.sender, c.next_seq++, 0});
+        c.out.append(f.bytes);
+        stamp_payload(c.out.data() + at + f.payload_at, {c.sender, c.next_seq++, 0});
     }
 }
 
@@ -459,6 +582,8 @@ bool load_driver::blast(std::uint64_t messages, std::uint64_t deadline_ns) {
         check_.expect(s, messages);
     }
     expected_ = check_.expected_total();
+    acks_ = 0;
+    acks_expected_ = wire_.acks_messages() ? messages * sender_ids_.size() : 0;
     blasting_ = true;
     started_ns_ = monotonic_ns();
     for (const std::uint32_t id : sender_ids_) {
@@ -479,6 +604,8 @@ bool load_driver::paced(double rate, double seconds, std::uint64_t deadline_ns) 
         check_.expect(s, pace_total_ / senders + (s < pace_total_ % senders ? 1 : 0));
     }
     expected_ = check_.expected_total();
+    acks_ = 0;
+    acks_expected_ = wire_.acks_messages() ? pace_total_ : 0;
     timing_ = true;
     pace_start_ns_ = monotonic_ns() + 1'000'000;
     started_ns_ = pace_start_ns_;
@@ -511,10 +638,10 @@ void load_driver::on_timer() {
         }
         max_lag_ns_ = std::max(max_lag_ns_, now - when);
         client& c = clients_[sender_ids_[pace_next_ % senders]];
+        const frame_template& f = frames_[c.frame];
         const std::size_t at = c.out.size();
-        c.out.append(frame_);
-        stamp_payload(c.out.data() + at + wire_.frame_prefix().size(),
-                      {c.sender, c.next_seq++, now});
+        c.out.append(f.bytes);
+        stamp_payload(c.out.data() + at + f.payload_at, {c.sender, c.next_seq++, now});
         c.end_seq = c.next_seq;
         pump(c);
         ++pace_next_;
@@ -526,6 +653,38 @@ void load_driver::on_timer() {
         at.it_value.tv_nsec = static_cast<long>(when % 1'000'000'000);
         ::timerfd_settime(timer_, TFD_TIMER_ABSTIME, &at, nullptr);
     }
+}
+
+bool load_driver::join_all(std::uint64_t deadline_ns) {
+    // The rooms are empty before: a room that n clients join sees 0 + 1 + ... + n-1 JOIN
+    // notices, each to a member that joined before. The lines are built before the clock starts.
+    std::vector<std::uint64_t> per_room(rooms_, 0);
+    std::vector<std::string> lines(clients_.size());
+    for (std::size_t i = 0; i < clients_.size(); ++i) {
+        client& c = clients_[i];
+        c.joins_wanted = static_cast<std::uint32_t>(rooms_per_client_);
+        c.joined = 0;
+        for (std::size_t j = 0; j < rooms_per_client_; ++j) {
+            const std::size_t k = (c.room + j) % rooms_;
+            ++per_room[k];
+            lines[i] += wire_.join(wire_.room_name(static_cast<std::uint32_t>(k)));
+        }
+    }
+    joins_ = notices_ = 0;
+    joins_expected_ = clients_.size() * rooms_per_client_;
+    notices_expected_ = 0;
+    for (const std::uint64_t n : per_room) {
+        if (n > 1) {
+            notices_expected_ += n * (n - 1) / 2;
+        }
+    }
+    started_ns_ = monotonic_ns();
+    for (std::size_t i = 0; i < clients_.size() && !failed(); ++i) {
+        send_control(clients_[i], lines[i]);
+    }
+    const bool ok = run_until(deadline_ns, "joining rooms", &load_driver::all_joined);
+    finished_ns_ = monotonic_ns();
+    return ok;
 }
 
 bool load_driver::hold(std::uint64_t until_ns) {

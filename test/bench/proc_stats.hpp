@@ -5,10 +5,11 @@
 
 namespace chat::bench {
 
-/// One look at another process through /proc: /proc/PID/stat (CPU), io (syscalls; `syscw`
-/// counts write/writev but not send/sendmsg) and status (resident memory).
+/// One look at another process through /proc: task/*/schedstat or stat (CPU), io (syscalls;
+/// `syscw` counts write/writev but not send/sendmsg) and status (resident memory).
 struct process_sample {
-    double cpu_seconds = 0;           ///< utime + stime, all threads, clock-tick resolution
+    double cpu_seconds = 0;  ///< run time of all threads: schedstat's, to the nanosecond, where
+                             ///< the kernel keeps it, else utime + stime in clock ticks
     std::uint64_t read_calls = 0;     ///< syscr
     std::uint64_t write_calls = 0;    ///< syscw
     std::uint64_t bytes_written = 0;  ///< wchar

@@ -164,50 +164,216 @@ void print_cpu(const cpu_window& w, std::uint64_t deliveries) {
     }
 }
 
+/// What the server looked like at the points every scenario passes.
+struct run_samples {
+    std::optional<process_sample> base;   // before any client connected
+    std::optional<process_sample> held;   // at the end of the measured stretch (or the hold)
+    std::optional<process_sample> after;  // after the clients left and the server went idle
+    double settled = 0;                   // seconds waited for that
+};
+
+void report_connections(const bench_config& c, const cpu_window& reg, const run_samples& s,
+                        result_line& r) {
+    std::optional<double> per_conn;
+    if (s.base && s.held) {
+        per_conn = (static_cast<double>(s.held->rss_kib) - static_cast<double>(s.base->rss_kib)) *
+                   1024.0 / static_cast<double>(c.clients);
+        fmt::print(
+            "server RSS: {} before, {} holding, {} {:.1f} s after they left: {:.0f} "
+            "bytes per connection\n",
+            mib_text(s.base), mib_text(s.held), mib_text(s.after), s.settled, *per_conn);
+    }
+    const auto cpu = reg.server_cpu_seconds();
+    if (cpu) {
+        fmt::print(
+            "server CPU to accept and register them: {:.1f} us and {:.1f} write calls "
+            "per connection\n",
+            *cpu * 1e6 / static_cast<double>(c.clients), *reg.per(c.clients, true));
+    }
+    r.add("seconds", reg.wall, 3);
+    r.add("server_rss_base_kib", kib(s.base), 0);
+    r.add("server_rss_held_kib", kib(s.held), 0);
+    r.add("server_rss_after_kib", kib(s.after), 0);
+    r.add("server_rss_per_conn_bytes", per_conn, 0);
+    r.add("server_us_per_conn",
+          cpu ? std::optional<double>(*cpu * 1e6 / static_cast<double>(c.clients)) : std::nullopt,
+          1);
+    r.add("server_writes_per_conn", reg.per(c.clients, true), 1);
+    r.add("bench_cpu", reg.bench_share(), 2);
+    r.add("server_cpu", reg.server_share(), 2);
+    r.add("other_cpu", reg.others_share(), 2);
+}
+
+/// `registered`: the server settled after every client registered, before any joined.
+void report_joins(const bench_config& c, const load_driver& d, const cpu_window& run,
+                  const std::optional<process_sample>& registered, const run_samples& s,
+                  result_line& r) {
+    const std::uint64_t joins = d.joins();
+    const std::uint64_t memberships = c.clients * c.rooms_per_client;
+    const auto cpu = run.server_cpu_seconds();
+    const auto us_per_join = cpu && joins != 0
+                                 ? std::optional<double>(*cpu * 1e6 / static_cast<double>(joins))
+                                 : std::nullopt;
+    fmt::print("{} JOINED and {} JOIN notices in {:.3f} s: {:.0f} joins/s\n", joins, d.notices(),
+               run.wall, run.wall > 0 ? static_cast<double>(joins) / run.wall : 0.0);
+    if (us_per_join) {
+        fmt::print("server: {:.2f} us CPU and {:.3f} write calls per join; {:.2f} of a core\n",
+                   *us_per_join, *run.per(joins, true), *run.server_share());
+    }
+    std::optional<double> per_membership;
+    if (registered && s.held) {
+        per_membership =
+            (static_cast<double>(s.held->rss_kib) - static_cast<double>(registered->rss_kib)) *
+            1024.0 / static_cast<double>(memberships);
+        fmt::print(
+            "server RSS: {} before, {} registered, {} with {} memberships (each settled), {} "
+            "{:.1f} s after they left: {:.1f} bytes per membership\n",
+            mib_text(s.base), mib_text(registered), mib_text(s.held), memberships,
+            mib_text(s.after), s.settled, *per_membership);
+    }
+    r.add("rooms", c.rooms);
+    r.add("rooms_per_client", c.rooms_per_client);
+    r.add("joins", joins);
+    r.add("notices", d.notices());
+    r.add("seconds", run.wall, 3);
+    r.add("joins_per_s", run.wall > 0 ? static_cast<double>(joins) / run.wall : 0.0, 0);
+    r.add("server_us_per_join", us_per_join, 2);
+    r.add("server_writes_per_join", run.per(joins, true), 3);
+    r.add("server_cpu", run.server_share(), 2);
+    r.add("bench_cpu", run.bench_share(), 2);
+    r.add("other_cpu", run.others_share(), 2);
+    r.add("server_rss_base_kib", kib(s.base), 0);
+    r.add("server_rss_registered_kib", kib(registered), 0);
+    r.add("server_rss_joined_kib", kib(s.held), 0);
+    r.add("server_rss_after_kib", kib(s.after), 0);
+    r.add("server_rss_per_membership_bytes", per_membership, 1);
+}
+
+void report_traffic(const bench_config& c, const load_driver& d, const cpu_window& run,
+                    const run_samples& s, result_line& r) {
+    const verifier& v = d.check();
+    const std::uint64_t deliveries = v.received();
+    const bool paced = c.mode == mode::latency || (c.mode == mode::rooms && c.paced);
+    const double rate = run.wall > 0 ? static_cast<double>(deliveries) / run.wall : 0;
+    fmt::print("delivered {} of {} in {:.3f} s: {:.3f} M deliveries/s\n", deliveries,
+               v.expected_total(), run.wall, rate / 1e6);
+    print_cpu(run, deliveries);
+    if (s.base) {
+        fmt::print("server RSS: {} before, {} at the end, {} {:.1f} s after the clients left\n",
+                   mib_text(s.base), mib_text(s.held), mib_text(s.after), s.settled);
+    }
+    if (c.mode == mode::rooms) {
+        r.add("rooms", c.rooms);
+        r.add("members", c.members);
+    }
+    if (!paced) {
+        r.add("messages", c.messages);
+        r.add("window", c.window);
+    } else {
+        r.add("rate", c.rate, 0);
+        r.add("duration", c.duration, 1);
+    }
+    r.add("deliveries", deliveries);
+    r.add("seconds", run.wall, 3);
+    r.add("deliveries_per_s", rate, 0);
+    r.add("server_ns_per_delivery", run.per(deliveries, false), 1);
+    r.add("server_writes_per_delivery", run.per(deliveries, true), 5);
+    r.add("server_cpu", run.server_share(), 2);
+    r.add("bench_cpu", run.bench_share(), 2);
+    r.add("other_cpu", run.others_share(), 2);
+    r.add("bench_bound", run.bench_bound() ? "1" : "0");
+    if (paced) {
+        const auto& h = d.latency();
+        const auto us = [&](double q) { return static_cast<double>(h.quantile_ns(q)) / 1e3; };
+        const double max_us = static_cast<double>(h.max_ns()) / 1e3;
+        const double lag_us = static_cast<double>(d.max_send_lag_ns()) / 1e3;
+        fmt::print(
+            "one-way latency over {} deliveries: p50 {:.1f} us, p99 {:.1f} us, "
+            "p99.9 {:.1f} us, max {:.1f} us (bench fell behind its schedule by at "
+            "most {:.1f} us)\n",
+            h.count(), us(0.5), us(0.99), us(0.999), max_us, lag_us);
+        r.add("p50_us", us(0.5), 1);
+        r.add("p99_us", us(0.99), 1);
+        r.add("p999_us", us(0.999), 1);
+        r.add("max_us", max_us, 1);
+        r.add("max_send_lag_us", lag_us, 1);
+    }
+    r.add("server_rss_base_kib", kib(s.base), 0);
+    r.add("server_rss_end_kib", kib(s.held), 0);
+    r.add("server_rss_after_kib", kib(s.after), 0);
+    r.add("lost", v.lost());
+    r.add("reordered", v.reordered() + v.foreign());
+}
+
 }  // namespace
 
 int run_scenario(const bench_config& c) {
-    const wire w(c.target, c.size);
+    const wire w(c.target, c.protocol, c.size, c.mode == mode::rooms);
     load_driver d(c, w);
     const std::uint64_t deadline = monotonic_ns() + static_cast<std::uint64_t>(c.timeout * 1e9);
     const bool connections = c.mode == mode::connections;
-    const std::size_t senders = connections ? 0 : c.senders;
+    const bool joins = c.mode == mode::joins;
+    const bool traffic = !connections && !joins;
+    const std::size_t senders = traffic ? c.senders : 0;
 
-    fmt::print("chat-bench {}: target={} port={} clients={} senders={} size={}\n",
-               to_string(c.mode), to_string(c.target), c.port, c.clients, senders, c.size);
+    fmt::print("chat-bench {}: target={} port={} clients={} senders={} size={}", to_string(c.mode),
+               to_string(c.target), c.port, c.clients, senders, c.size);
+    if (c.mode == mode::rooms) {
+        fmt::print(" rooms={} members={}", c.rooms, c.members);
+    } else if (joins) {
+        fmt::print(" rooms={} rooms-per-client={}", c.rooms, c.rooms_per_client);
+    }
+    fmt::print("{}\n", c.target == target::chat ? fmt::format(" protocol=chat/{}", c.protocol)
+                                                : std::string());
     if (c.server_pid != 0 && !sample(c)) {
         fmt::print(stderr, "chat-bench: cannot read /proc/{}/{{stat,io,status}}\n", c.server_pid);
         return 2;
     }
-    const auto base = sample(c);
-    d.setup(c.clients, senders);
+    run_samples s;
+    s.base = sample(c);
+    if (c.mode == mode::rooms) {
+        d.setup_rooms(c.rooms, c.members);
+    } else if (joins) {
+        d.setup_joins(c.clients, c.rooms, c.rooms_per_client);
+    } else {
+        d.setup(c.clients, senders);
+    }
 
     cpu_window reg;
-    reg.open(base);
+    reg.open(s.base);
     const std::uint64_t t0 = monotonic_ns();
     bool ok = d.connect_all(deadline);
     reg.close(sample(c), static_cast<double>(monotonic_ns() - t0) * 1e-9);
-    fmt::print("registered {} of {} connections in {:.3f} s\n", d.ready_clients(),
-               c.clients + (w.senders_receive() ? 0 : senders), reg.wall);
+    fmt::print("registered {} of {} connections in {:.3f} s\n", d.ready_clients(), d.clients(),
+               reg.wall);
 
     cpu_window run;
-    std::optional<process_sample> held;
-    if (ok && !connections) {
-        run.open(sample(c));
-        ok = c.mode == mode::throughput ? d.blast(c.messages, deadline)
-                                        : d.paced(c.rate, c.duration, deadline);
+    std::optional<process_sample> registered;
+    if (ok && joins) {
+        // Memory is read with the server idle on both sides of the joins, so that the
+        // difference is what the memberships hold, not buffers in flight.
+        wait_until_idle(c);
+        registered = sample(c);
+        run.open(registered);
+        ok = d.join_all(deadline);
         run.close(sample(c), static_cast<double>(d.finished_ns() - d.started_ns()) * 1e-9);
-        held = run.after;
+        wait_until_idle(c);
+        s.held = sample(c);
+    } else if (ok && traffic) {
+        run.open(sample(c));
+        const bool flat_out = c.mode == mode::throughput || (c.mode == mode::rooms && !c.paced);
+        ok = flat_out ? d.blast(c.messages, deadline) : d.paced(c.rate, c.duration, deadline);
+        run.close(sample(c), static_cast<double>(d.finished_ns() - d.started_ns()) * 1e-9);
+        s.held = run.after;
     } else if (ok) {
         ok = d.hold(std::min(deadline, monotonic_ns() + static_cast<std::uint64_t>(c.hold * 1e9)));
-        held = sample(c);
+        s.held = sample(c);
     }
     d.close_all();
-    const double settled = wait_until_idle(c);
-    const auto after = sample(c);
+    s.settled = wait_until_idle(c);
+    s.after = sample(c);
 
     const verifier& v = d.check();
-    const std::uint64_t deliveries = v.received();
     const bool verified = ok && v.ok();
     result_line r;
     r.add("mode", to_string(c.mode));
@@ -215,88 +381,21 @@ int run_scenario(const bench_config& c) {
     r.add("clients", c.clients);
     r.add("senders", senders);
     r.add("size", c.size);
-
     if (connections) {
-        std::optional<double> per_conn;
-        if (base && held) {
-            per_conn = (static_cast<double>(held->rss_kib) - static_cast<double>(base->rss_kib)) *
-                       1024.0 / static_cast<double>(c.clients);
-            fmt::print(
-                "server RSS: {} before, {} holding, {} {:.1f} s after they left: {:.0f} "
-                "bytes per connection\n",
-                mib_text(base), mib_text(held), mib_text(after), settled, *per_conn);
-        }
-        if (const auto cpu = reg.server_cpu_seconds()) {
-            fmt::print(
-                "server CPU to accept and register them: {:.1f} us and {:.1f} write calls "
-                "per connection\n",
-                *cpu * 1e6 / static_cast<double>(c.clients),
-                static_cast<double>(reg.after->write_calls - reg.before->write_calls) /
-                    static_cast<double>(c.clients));
-        }
-        r.add("seconds", reg.wall, 3);
-        r.add("server_rss_base_kib", kib(base), 0);
-        r.add("server_rss_held_kib", kib(held), 0);
-        r.add("server_rss_after_kib", kib(after), 0);
-        r.add("server_rss_per_conn_bytes", per_conn, 0);
-        const auto cpu = reg.server_cpu_seconds();
-        r.add(
-            "server_us_per_conn",
-            cpu ? std::optional<double>(*cpu * 1e6 / static_cast<double>(c.clients)) : std::nullopt,
-            1);
-        r.add("server_writes_per_conn", reg.per(c.clients, true), 1);
-        r.add("bench_cpu", reg.bench_share(), 2);
-        r.add("server_cpu", reg.server_share(), 2);
-        r.add("other_cpu", reg.others_share(), 2);
+        report_connections(c, reg, s, r);
+    } else if (joins) {
+        report_joins(c, d, run, registered, s, r);
     } else {
-        const double rate = run.wall > 0 ? static_cast<double>(deliveries) / run.wall : 0;
-        fmt::print("delivered {} of {} in {:.3f} s: {:.3f} M deliveries/s\n", deliveries,
-                   v.expected_total(), run.wall, rate / 1e6);
-        print_cpu(run, deliveries);
-        if (base) {
-            fmt::print("server RSS: {} before, {} at the end, {} {:.1f} s after the clients left\n",
-                       mib_text(base), mib_text(held), mib_text(after), settled);
-        }
-        if (c.mode == mode::throughput) {
-            r.add("messages", c.messages);
-            r.add("window", c.window);
-        } else {
-            r.add("rate", c.rate, 0);
-            r.add("duration", c.duration, 1);
-        }
-        r.add("deliveries", deliveries);
-        r.add("seconds", run.wall, 3);
-        r.add("deliveries_per_s", rate, 0);
-        r.add("server_ns_per_delivery", run.per(deliveries, false), 1);
-        r.add("server_writes_per_delivery", run.per(deliveries, true), 5);
-        r.add("server_cpu", run.server_share(), 2);
-        r.add("bench_cpu", run.bench_share(), 2);
-        r.add("other_cpu", run.others_share(), 2);
-        r.add("bench_bound", run.bench_bound() ? "1" : "0");
-        if (c.mode == mode::latency) {
-            const auto& h = d.latency();
-            const auto us = [&](double q) { return static_cast<double>(h.quantile_ns(q)) / 1e3; };
-            const double max_us = static_cast<double>(h.max_ns()) / 1e3;
-            const double lag_us = static_cast<double>(d.max_send_lag_ns()) / 1e3;
-            fmt::print(
-                "one-way latency over {} deliveries: p50 {:.1f} us, p99 {:.1f} us, "
-                "p99.9 {:.1f} us, max {:.1f} us (bench fell behind its schedule by at "
-                "most {:.1f} us)\n",
-                h.count(), us(0.5), us(0.99), us(0.999), max_us, lag_us);
-            r.add("p50_us", us(0.5), 1);
-            r.add("p99_us", us(0.99), 1);
-            r.add("p999_us", us(0.999), 1);
-            r.add("max_us", max_us, 1);
-            r.add("max_send_lag_us", lag_us, 1);
-        }
-        r.add("server_rss_base_kib", kib(base), 0);
-        r.add("server_rss_end_kib", kib(held), 0);
-        r.add("server_rss_after_kib", kib(after), 0);
-        r.add("lost", v.lost());
-        r.add("reordered", v.reordered() + v.foreign());
+        report_traffic(c, d, run, s, r);
     }
     if (c.target == target::redis && !d.short_ack().empty()) {
         fmt::print("note: a PUBLISH reached fewer subscribers than expected: {}\n", d.short_ack());
+    }
+    if (d.other_rooms_joined() != 0) {
+        fmt::print(
+            "note: the server also put {} clients in {} (its --default-room); start it with "
+            "--default-room '' to measure the run's rooms alone\n",
+            d.other_rooms_joined(), d.other_room());
     }
     if (d.leaves() != 0) {
         fmt::print("note: {} LEAVE lines ({} for slow consumers); first: {}\n", d.leaves(),
@@ -307,8 +406,10 @@ int run_scenario(const bench_config& c) {
     } else if (!v.ok()) {
         fmt::print("FAILED: {} lost, {} out of order or repeated, {} foreign; first: {}\n",
                    v.lost(), v.reordered(), v.foreign(), v.first_fault());
-    } else if (!connections) {
+    } else if (traffic) {
         fmt::print("verified: every receiver got every message exactly once, in order\n");
+    } else if (joins) {
+        fmt::print("verified: every join answered, every member told of every later joiner\n");
     }
     r.add("ok", verified ? "1" : "0");
     fmt::print("{}\n", r.str());
