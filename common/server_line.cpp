@@ -166,10 +166,48 @@ std::optional<server_line> parse_server_line(std::string_view line) {
 }
 
 std::string_view to_string(server_tag tag) {
-    for (const auto& e : tags) {
-        if (e.tag == tag) {
-            return e.word;
-        }
+    // A switch, not a walk of the table: this runs for every line the server encodes.
+    switch (tag) {
+        case server_tag::hello:
+            return "HELLO";
+        case server_tag::welcome:
+            return "WELCOME";
+        case server_tag::msg:
+            return "MSG";
+        case server_tag::priv:
+            return "PRIV";
+        case server_tag::me:
+            return "ME";
+        case server_tag::sent:
+            return "SENT";
+        case server_tag::join:
+            return "JOIN";
+        case server_tag::leave:
+            return "LEAVE";
+        case server_tag::joined:
+            return "JOINED";
+        case server_tag::parted:
+            return "PARTED";
+        case server_tag::topic:
+            return "TOPIC";
+        case server_tag::rooms:
+            return "ROOMS";
+        case server_tag::nick:
+            return "NICK";
+        case server_tag::users:
+            return "USERS";
+        case server_tag::info:
+            return "INFO";
+        case server_tag::ping:
+            return "PING";
+        case server_tag::pong:
+            return "PONG";
+        case server_tag::bye:
+            return "BYE";
+        case server_tag::err:
+            return "ERR";
+        case server_tag::unknown:
+            break;
     }
     return {};
 }

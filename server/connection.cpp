@@ -23,6 +23,7 @@ constexpr std::size_t max_ignores = 100;
 connection::connection(transport& t, hub& h, clock::time_point now)
     : transport_(t),
       hub_(h),
+      rooms_(h.memory_resource),
       phase_started_(now),
       last_heard_(now),
       serial_(++h.serials),

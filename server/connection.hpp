@@ -136,7 +136,7 @@ class connection {
     transport& transport_;
     hub& hub_;
     std::string name_;
-    std::vector<membership> rooms_;  // in the order joined
+    std::pmr::vector<membership> rooms_;  // in the order joined
     room* current_ = nullptr;
     clock::time_point phase_started_;  // when the handshake began
     clock::time_point last_heard_;

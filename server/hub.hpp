@@ -36,7 +36,8 @@ struct hub {
           broadcasts(broadcasts_arena),
           directs(directs_arena),
           names(name_seed, memory),
-          rooms(memory) {}
+          rooms(memory),
+          memory_resource(memory) {}
 
     const server_config& config;
     frame_arena& broadcasts;
@@ -44,6 +45,8 @@ struct hub {
     name_directory names;
     room_directory rooms;
     message_ids ids;
+    /// Where connections keep their membership arrays.
+    std::pmr::memory_resource* memory_resource;
     timestamp_formatter clock_text;
     /// `HELLO`'s limits, formatted once.
     std::string hello_limits;

@@ -11,6 +11,8 @@ namespace chat {
 
 void room::add(connection& c) {
     member_list_changed();
+    reserve_one_more(members_);
+    reserve_one_more(c.rooms_);
     members_.push_back({&c, static_cast<std::uint32_t>(c.rooms_.size())});
     c.rooms_.push_back({this, static_cast<std::uint32_t>(members_.size() - 1)});
 }

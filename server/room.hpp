@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,10 +28,14 @@ struct room_topic {
 /// Membership is kept on both sides with an index into the other, so that joining and leaving
 /// are O(1) in the room's size and O(rooms) in the connection's: the room's `members_` entry
 /// knows where in the connection's list it is, and the connection's entry knows its slot here.
-/// A membership costs 32 bytes (16 here, 16 in the connection) plus the vectors' slack.
+/// A membership costs 32 bytes (16 here, 16 in the connection) plus the vectors' slack; both
+/// arrays live in the connection pool, in size classes, so that arrays outgrown and freed are
+/// reused rather than left between live ones on the heap.
 class room {
   public:
-    explicit room(std::string name) : name_(std::move(name)) {}
+    /// Member arrays are allocated from `memory` (the connection pool).
+    room(std::string name, std::pmr::memory_resource* memory)
+        : name_(std::move(name)), members_(memory) {}
     room(const room&) = delete;
     room& operator=(const room&) = delete;
 
@@ -75,7 +80,7 @@ class room {
     };
 
     std::string name_;
-    std::vector<member> members_;
+    std::pmr::vector<member> members_;
     std::optional<room_topic> topic_;
     std::vector<frame> member_list_;  // empty: not encoded since the last change
     std::size_t next_first_ = 0;      // where the next broadcast starts in members_

@@ -12,7 +12,7 @@ room* room_directory::find(std::string_view name) const {
 room& room_directory::find_or_create(std::string_view name) {
     auto [it, inserted] = by_key_.try_emplace(room_key(name));
     if (inserted) {
-        it->second = std::make_unique<room>(std::string(name));
+        it->second = std::make_unique<room>(std::string(name), memory_);
     }
     return *it->second;
 }

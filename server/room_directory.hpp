@@ -14,8 +14,9 @@ namespace chat {
 /// has members: the last one out removes it, its topic with it.
 class room_directory {
   public:
+    /// The index and the rooms' member arrays are allocated from `memory`.
     explicit room_directory(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
-        : by_key_(memory) {}
+        : by_key_(memory), memory_(memory) {}
 
     /// The room called `name`, or null.
     room* find(std::string_view name) const;
@@ -39,6 +40,7 @@ class room_directory {
   private:
     // unique_ptr: members hold room pointers, which must survive rehashing.
     std::pmr::unordered_map<std::string, std::unique_ptr<room>> by_key_;
+    std::pmr::memory_resource* memory_;
 };
 
 }  // namespace chat

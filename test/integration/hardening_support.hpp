@@ -38,6 +38,14 @@ class scoped_env {
     std::optional<std::string> old_;
 };
 
+#if defined(__SANITIZE_ADDRESS__)
+/// Under AddressSanitizer freed memory waits in the (small, see below) quarantine and every
+/// block has red zones: RSS checks allow that much more. The tests are built like the server.
+inline constexpr std::size_t sanitizer_slack_kib = 6 * 1024;
+#else
+inline constexpr std::size_t sanitizer_slack_kib = 0;
+#endif
+
 /// ASAN_OPTIONS with a small quarantine: under AddressSanitizer freed memory sits in a
 /// quarantine of up to 256 MB before reuse, which would look like growth in an RSS check.
 std::string with_small_quarantine();

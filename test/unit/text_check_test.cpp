@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/text_check.hpp"
+#include "test/support/reference_text_check.hpp"
 
 using chat::check_text;
 using chat::text_fault;
@@ -58,4 +59,27 @@ TEST_CASE("bidi embeddings and overrides are refused, isolates pass", "[text]") 
                      "c\xE2\x81\xA9") == text_fault::ok);
     // Neighbours of the refused range stay allowed: U+2027, U+202F, U+200E LRM, U+200F RLM.
     CHECK(check_text("\xE2\x80\xA7 \xE2\x80\xAF \xE2\x80\x8E \xE2\x80\x8F") == text_fault::ok);
+}
+
+TEST_CASE("the eight-bytes-at-a-time path agrees with the reference at every offset", "[text]") {
+    // Every byte value at every position of a line long enough for two words and a tail, and
+    // every two-byte UTF-8 sequence across a word boundary: the fast path must never let
+    // through what the byte-by-byte rules refuse, nor refuse what they allow.
+    const std::string base(19, 'a');
+    for (int b = 0; b < 256; ++b) {
+        for (std::size_t at = 0; at < base.size(); ++at) {
+            std::string line = base;
+            line[at] = static_cast<char>(b);
+            INFO("byte " << b << " at " << at);
+            CHECK(check_text(line) == chat::test::reference_text_check(line));
+        }
+    }
+    for (std::size_t at = 0; at + 1 < base.size(); ++at) {
+        std::string line = base;
+        line.replace(at, 2, "\xc3\xa9");  // é
+        CHECK(check_text(line) == text_fault::ok);
+        line = base;
+        line.replace(at, 2, "\xc2\x85");  // U+0085, a C1 control
+        CHECK(check_text(line) == text_fault::control_char);
+    }
 }
