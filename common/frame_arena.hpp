@@ -108,6 +108,9 @@ class frame_arena {
     /// copies (see `outbound_queue`); it is never the chunk frames are encoded into.
     chunk_ref private_chunk(std::size_t capacity) { return chunk_ref{new_chunk(capacity)}; }
 
+    /// Bytes of a pooled chunk.
+    std::size_t chunk_size() const { return chunk_size_; }
+
     /// Chunks in use anywhere (held by queues, frames or the arena itself).
     std::size_t live_chunks() const { return live_; }
     /// Idle chunks kept for reuse.

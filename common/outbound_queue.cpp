@@ -21,20 +21,23 @@ void outbound_queue::push(const frame& f) {
     chunk_ref share = f.chunk;
     segments_.push_back(segment{share.detach(), f.offset, f.size});
     bytes_ += f.size;
-    // The eighth allows for the unused ends of chunks (at most a line each) in a queue that is
-    // simply behind on frames of its own, which copying would not make smaller.
-    if (pinned_ > bytes_ + bytes_ / 8 + 2 * chunk->capacity() && pinned_ > compact_above_) {
+    // After compact() what is pinned is at most the bytes, an eighth more for the unused ends
+    // of chunks kept as they are, the head's chunk, the private chunk's room and the newest
+    // chunk: a quarter and three chunks of slack leave room above that, so a compaction always
+    // gets well below the mark and the next one waits for new waste.
+    if (pinned_ > bytes_ + bytes_ / 4 + 3 * chunk->capacity()) {
         compact();
     }
 }
 
 void outbound_queue::compact() {
-    // Walks the runs (consecutive ranges in one chunk) before the newest range. A run that uses
-    // most of its chunk is this queue's own traffic and stays where it is: copying it would free
-    // nothing. A run that uses little of its chunk (a reply in a chunk full of others' frames)
-    // is copied into the private chunk and lets go of the shared one. Copies go to the end of
-    // the private chunk while it is the last thing kept, so a stuck queue's many small replies
-    // share one private chunk; it has room for as much again as it holds, up to a chunk.
+    // Walks the runs (consecutive ranges in one chunk) between the head and the newest range. A
+    // run that uses most of its chunk is this queue's own traffic (or an earlier copy) and stays
+    // where it is: copying it would free nothing. A run that uses little of its chunk (a reply in
+    // a chunk full of others' frames) is copied to the end of the private chunk, which lets the
+    // shared one go. A full private chunk is left as it is and a new one started, so every byte
+    // is copied at most once. The head run is being sent and the newest is still being written
+    // to by the arena: both stay.
     const std::size_t newest = segments_.size() - 1;
     std::vector<segment> kept;
     kept.reserve(segments_.size() - head_);
@@ -48,7 +51,7 @@ void outbound_queue::compact() {
         }
         frame_chunk* chunk = segments_[i].chunk;
         const std::size_t capacity = chunk->capacity();
-        if (chunk == own_ || run_bytes >= capacity - capacity / 8) {
+        if (i == head_ || chunk == own_ || run_bytes >= capacity - capacity / 8) {
             kept.insert(kept.end(), segments_.begin() + static_cast<std::ptrdiff_t>(i),
                         segments_.begin() + static_cast<std::ptrdiff_t>(end));
             i = end;
@@ -56,22 +59,10 @@ void outbound_queue::compact() {
         }
         const bool after_own = own_ != nullptr && !kept.empty() && kept.back().chunk == own_;
         if (!after_own || own_end_ + run_bytes > own_->capacity()) {
-            // A new private chunk, taking over the one just before it if there is one, with
-            // room for as much again (up to a chunk): appends stay amortised O(1) per byte.
-            const std::size_t carried = after_own ? kept.back().size : 0;
-            const std::size_t needed = carried + run_bytes;
-            const std::size_t room = std::min(needed, segments_[newest].chunk->capacity());
-            frame_chunk* fresh = chunk->home().private_chunk(needed + room).detach();
-            if (after_own) {
-                const segment old = kept.back();
-                std::memcpy(fresh->data(), old.chunk->data() + old.offset, old.size);
-                chunk_ref::adopt(old.chunk);  // drops the smaller private chunk
-                kept.back() = segment{fresh, 0, static_cast<std::uint32_t>(carried)};
-            } else {
-                kept.push_back(segment{fresh, 0, 0});
-            }
-            own_ = fresh;
-            own_end_ = carried;
+            frame_arena& home = chunk->home();
+            own_ = home.private_chunk(std::max(run_bytes, home.chunk_size())).detach();
+            own_end_ = 0;
+            kept.push_back(segment{own_, 0, 0});
         }
         for (; i < end; ++i) {
             const segment& s = segments_[i];
@@ -90,9 +81,6 @@ void outbound_queue::compact() {
             pinned_ += segments_[k].chunk->capacity();
         }
     }
-    // Kept runs waste up to an eighth, abandoned private chunks their room: do not walk again
-    // before two more chunks are pinned.
-    compact_above_ = pinned_ + 2 * segments_.back().chunk->capacity();
 }
 
 std::size_t outbound_queue::gather(std::span<std::string_view> out, std::size_t max_bytes) const {
@@ -150,7 +138,6 @@ void outbound_queue::clear() {
     head_ = 0;
     bytes_ = 0;
     pinned_ = 0;
-    compact_above_ = 0;
     own_ = nullptr;
     own_end_ = 0;
 }

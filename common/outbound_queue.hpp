@@ -43,8 +43,7 @@ class outbound_queue {
 
     std::size_t bytes() const { return bytes_; }
     /// Bytes of chunk memory this queue keeps alive (a run of ranges in one chunk counts once).
-    /// About `bytes()` at most: an eighth more for the unused ends of chunks, the room of the
-    /// private chunks, and two chunks.
+    /// Right after a push, at most `bytes()` + `bytes()` / 4 + three chunks.
     std::size_t pinned() const { return pinned_; }
     bool empty() const { return bytes_ == 0; }
     /// Ranges queued now; a measure of fragmentation for tests and stats.
@@ -67,7 +66,6 @@ class outbound_queue {
     std::size_t pinned_ = 0;
     frame_chunk* own_ = nullptr;     // the private chunk copies are appended to, while it is queued
     std::size_t own_end_ = 0;        // where the next copy goes in own_
-    std::size_t compact_above_ = 0;  // pinned bytes past which compact() may run again
 };
 
 }  // namespace chat
