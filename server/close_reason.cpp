@@ -79,9 +79,12 @@ std::string_view bye_text(close_reason reason) {
             return reply_text::bye_too_many;
         case close_reason::too_many_connections:
             return reply_text::bye_connecting_too_often;
-        default:
-            return reply_text::bye_other;
+        case close_reason::disconnected:
+        case close_reason::slow_consumer:
+        case close_reason::io_error:
+            return reply_text::bye_other;  // none is sent: the peer cannot or will not read it
     }
+    return reply_text::bye_other;
 }
 
 }  // namespace chat

@@ -36,9 +36,9 @@ connection::connection(transport& t, hub& h, clock::time_point now)
 
 connection::~connection() {
     // Every close path runs on_close first; this only guarantees that no room or directory
-    // entry can outlive the connection whatever happens.
+    // entry can outlive the connection whatever happens. After on_close it touches nothing
+    // shared, so a session destroyed late (after the server, on an exceptional exit) is safe.
     on_close(close_reason::shutdown, {});
-    --hub_.connections;
 }
 
 void connection::start() {
@@ -304,7 +304,9 @@ void connection::rename(std::string_view new_name) {
                    reply_text::name_taken(new_name, holder_of(new_name), false));
         return;
     }
-    spdlog::info("{} renamed {} -> {}", transport_.describe_peer(), name_, new_name);
+    if (transport_.logged()) {
+        spdlog::info("{} renamed {} -> {}", transport_.describe_peer(), name_, new_name);
+    }
     const frame f = encode_nick(hub_.broadcasts, name_, new_name);
     name_ = std::string(new_name);
     // Once to each connection that shares at least one room, and to the user: a mark per walk
@@ -459,6 +461,7 @@ void connection::on_close(close_reason reason, std::string_view text) {
     }
     const bool was_registered = state_ == state::registered;
     state_ = state::gone;
+    --hub_.connections;
     if (!was_registered) {
         return;
     }

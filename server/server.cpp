@@ -111,7 +111,14 @@ server::server(asio::io_context& io, const server_config& config, slab_pool& con
     }
 }
 
-server::~server() = default;
+server::~server() {
+    // Normally every session is gone by now (stop() waits for them). After an exception, pending
+    // handlers still hold sessions and are destroyed with the io_context, after this server and
+    // its arenas and hub: cut every session loose first.
+    for (const auto& s : sessions_.all()) {
+        s->abandon();
+    }
+}
 
 void server::start() {
     spdlog::info("listening on {}", describe(acceptor_.local_endpoint()));

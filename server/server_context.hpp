@@ -33,6 +33,8 @@ struct server_context {
     /// Set by a receiver that a delivery left past its soft mark; the session handling the
     /// current line reads it and pauses that sender (back-pressure, see session::deliver).
     bool pressure = false;
+    /// True while a session hands a line to its core: deliveries then have a sender to pause.
+    bool handling_line = false;
 };
 
 }  // namespace chat

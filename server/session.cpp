@@ -144,11 +144,13 @@ bool session::consume(std::string_view bytes) {
         // Receivers this line pushes past their soft mark raise the flag (see deliver); only
         // what happens while this line is handled counts against this sender.
         ctx_.pressure = false;
+        ctx_.handling_line = true;
         if (event == frame_event::too_long) {
             core_.on_line_too_long();
         } else {
             core_.on_line(line, now);
         }
+        ctx_.handling_line = false;
         pressed = ctx_.pressure;
         ctx_.pressure = false;
         bucket_.try_take(now);
@@ -261,11 +263,18 @@ void session::on_past_soft_mark() {
     if (stalled_since_ == clock::time_point{}) {
         stalled_since_ = now;
     }
-    if (pressure_caused_ < ctx_.config.send_stall_timeout / 4 &&
+    // Only a line being handled has a sender to pause; notices from the sweep or a close do not.
+    if (ctx_.handling_line && pressure_caused_ < ctx_.config.send_stall_timeout / 4 &&
         now - last_progress_ < not_reading) {
         ctx_.pressure = true;
         pressure_caused_ += pressure_pause;
     }
+}
+
+void session::abandon() {
+    core_.on_close(close_reason::shutdown, {});
+    out_.clear();
+    output_refused_ = true;
 }
 
 void session::after_write() {
@@ -277,6 +286,7 @@ void session::after_write() {
 
 void session::refuse_output(close_reason reason) {
     output_refused_ = true;
+    refused_for_ = reason;
     out_.clear();
     asio::post(ctx_.io, [self = shared_from_this(), reason] { self->close(reason); });
 }
@@ -369,6 +379,12 @@ void session::wait_writable() {
 void session::close(close_reason reason, std::string_view text) {
     if (state_ != state::open) {
         return;
+    }
+    if (output_refused_) {
+        // Dropped already (slow consumer, broken pipe): whatever closes it first, that is why
+        // it ends, and nothing more goes out.
+        reason = refused_for_;
+        text = {};
     }
     state_ = state::closing;
     reason_ = reason;

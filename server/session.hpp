@@ -64,6 +64,11 @@ class session final : public transport,
     void close(close_reason reason) { close(reason, {}); }
 
     std::string describe_peer() const override;
+
+    /// Lets go of everything shared (rooms, names, frames) without any I/O: for a server torn
+    /// down while handlers still hold sessions (an exceptional exit), so that a session destroyed
+    /// after the server touches nothing of it.
+    void abandon();
     std::size_t queued_bytes() const override { return out_.bytes(); }
     bool logged() const override { return logged_; }
 
@@ -143,6 +148,7 @@ class session final : public transport,
     bool output_refused_ = false;  // slow consumer or broken pipe: nothing more is queued
     bool logged_;
     close_reason write_failure_ = close_reason::io_error;
+    close_reason refused_for_ = close_reason::slow_consumer;  // why output was refused
 };
 
 }  // namespace chat
