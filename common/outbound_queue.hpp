@@ -64,8 +64,8 @@ class outbound_queue {
     std::size_t head_ = 0;  // segments before head_ are sent and released
     std::size_t bytes_ = 0;
     std::size_t pinned_ = 0;
-    frame_chunk* own_ = nullptr;     // the private chunk copies are appended to, while it is queued
-    std::size_t own_end_ = 0;        // where the next copy goes in own_
+    frame_chunk* own_ = nullptr;  // the private chunk copies are appended to, while it is queued
+    std::size_t own_end_ = 0;     // where the next copy goes in own_
 };
 
 }  // namespace chat

@@ -175,7 +175,7 @@ std::string_view usage_of(std::string_view command) {
         std::string_view command;
         std::string_view usage;
     };
-    static constexpr std::array<entry, 11> table = {{
+    static constexpr std::array<entry, 12> table = {{
         {"msg", "/msg NAME TEXT"},
         {"@", "@NAME TEXT"},
         {"#", "#ROOM TEXT"},
@@ -187,6 +187,7 @@ std::string_view usage_of(std::string_view command) {
         {"who", "/who [#ROOM]"},
         {"part", "/part [#ROOM] [REASON]"},
         {"unignore", "/unignore NAME"},
+        {"rooms", "/rooms [#PREFIX]"},
     }};
     for (const auto& e : table) {
         if (e.command == command) {

@@ -46,7 +46,7 @@ enum class command_kind {
     nick,             ///< `/nick new` (`target`)
     join,             ///< `/join #room` (`target`)
     part,             ///< `/part [#room] [reason]` (`target` may be empty, `text` may be empty)
-    rooms,            ///< `/rooms`
+    rooms,            ///< `/rooms [#prefix]` (`text`: the prefix, may be empty)
     topic,            ///< `/topic [#room [text]]` (`target` may be empty, `text` may be empty)
     who,              ///< `/who [#room]` (`target` may be empty)
     ping,             ///< `/ping [token]` (`text`, may be empty)

@@ -13,10 +13,10 @@ namespace chat {
 
 std::string format_limits(const hello_limits& l) {
     return fmt::format(
-        "max-line={},max-name={},max-rooms={},max-room-name={},rate={},burst={},"
+        "max-line={},max-name={},max-rooms={},max-room-name={},max-topic={},rate={},burst={},"
         "max-send-queue={},idle-timeout={},handshake-timeout={}",
-        l.max_line, l.max_name, l.max_rooms, l.max_room_name, l.rate, l.burst, l.max_send_queue,
-        l.idle_timeout, l.handshake_timeout);
+        l.max_line, l.max_name, l.max_rooms, l.max_room_name, l.max_topic, l.rate, l.burst,
+        l.max_send_queue, l.idle_timeout, l.handshake_timeout);
 }
 
 namespace reply_text {
@@ -100,6 +100,17 @@ std::string target_busy(std::string_view name) {
         "{} is getting more private messages than they can read; nothing was sent, "
         "try again in a moment",
         name);
+}
+
+std::string more_rooms(std::size_t listed) {
+    return fmt::format(
+        "there are more rooms than the {} listed; /rooms #PREFIX lists those whose "
+        "names start with PREFIX",
+        listed);
+}
+
+std::string topic_too_long(std::size_t max) {
+    return fmt::format("a topic is at most {} bytes", max);
 }
 
 std::string ignoring(std::string_view name) {

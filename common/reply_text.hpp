@@ -21,6 +21,7 @@ struct hello_limits {
     std::size_t max_name = 0;
     std::size_t max_rooms = 0;
     std::size_t max_room_name = 0;
+    std::size_t max_topic = 0;
     double rate = 0;
     double burst = 0;
     std::size_t max_send_queue = 0;
@@ -53,6 +54,8 @@ std::string too_many_rooms(std::size_t max_rooms);
 std::string no_such_room(std::string_view room);
 std::string no_topic(std::string_view room);
 std::string target_busy(std::string_view name);
+std::string topic_too_long(std::size_t max);
+std::string more_rooms(std::size_t listed);
 std::string ignoring(std::string_view name);
 std::string not_ignoring(std::string_view name);
 /// The answer to `/ignore` without a name: `names` joined, or that there are none.

@@ -9,6 +9,10 @@ namespace chat {
 /// The longest room name, `#` included: `#` and then up to 32 characters.
 inline constexpr std::size_t max_room_name_length = 33;
 
+/// The longest topic, in bytes: a room's topic is shown to everyone who joins, and kept for as
+/// long as the room lives, so it is short (IRC servers allow about 390).
+inline constexpr std::size_t max_topic_length = 390;
+
 /// Why a room name is refused, or `ok`.
 enum class room_name_fault { ok, no_hash, empty, too_long, bad_char };
 

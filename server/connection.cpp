@@ -17,6 +17,8 @@ namespace {
 
 /// The most names one connection may ignore.
 constexpr std::size_t max_ignores = 100;
+/// The most rooms one `/rooms` answer lists.
+constexpr std::size_t max_rooms_listed = 500;
 
 }  // namespace
 
@@ -131,7 +133,7 @@ void connection::handle_command(std::string_view line) {
             part(cmd.target, cmd.text);
             return;
         case command_kind::rooms:
-            list_rooms();
+            list_rooms(cmd.text);
             return;
         case command_kind::topic:
             topic(cmd.target, cmd.text);
@@ -273,8 +275,9 @@ void connection::send_private(std::string_view to, std::string_view text) {
         send_error(protocol_error::no_such_user, reply_text::no_such_user(to));
         return;
     }
-    if (target->ignores(*this)) {
-        // The sender is told nothing: it gets its SENT as if the message went through.
+    if (target == this || target->ignores(*this)) {
+        // Nobody receives their own messages; an ignored sender is told nothing. Either way the
+        // sender gets its SENT as if the message went through.
         const decimal id{hub_.ids.next()};
         reply(encode_sent(hub_.directs, id.view(),
                           hub_.clock_text.format(std::chrono::system_clock::now())));
@@ -314,8 +317,10 @@ void connection::rename(std::string_view new_name) {
     const std::uint64_t mark = ++hub_.visit_mark;
     visit_mark_ = mark;
     deliver(f, urgency::soon);
+    std::size_t visited = 0;
     for (const auto& m : rooms_) {
         m.where->member_list_changed();
+        visited += m.where->size();
         m.where->for_each_member([&](connection& c) {
             if (c.visit_mark_ != mark) {
                 c.visit_mark_ = mark;
@@ -323,6 +328,8 @@ void connection::rename(std::string_view new_name) {
             }
         });
     }
+    // A rename in many big rooms is a big broadcast: it costs flood budget like a long answer.
+    extra_cost_bytes_ += visited * f.size;
 }
 
 void connection::who(std::string_view room_name) {
@@ -345,21 +352,28 @@ void connection::reply_list(const std::vector<frame>& frames) {
     }
 }
 
-void connection::list_rooms() {
-    std::vector<const room*> rooms;
-    rooms.reserve(hub_.rooms.size());
-    hub_.rooms.for_each([&](const room& r) { rooms.push_back(&r); });
-    // By name alone: sorting the "name:count" text would put "#a:1" after "#a0:1".
-    std::sort(rooms.begin(), rooms.end(), [](const room* a, const room* b) {
-        return less_ignoring_case(a->name(), b->name());
-    });
-    std::vector<std::string> entries;
-    entries.reserve(rooms.size());
-    for (const room* r : rooms) {
-        entries.push_back(r->name() + ':' + std::to_string(r->size()));
+void connection::list_rooms(std::string_view prefix) {
+    if (!prefix.empty() && (prefix.front() != '#' || prefix.find(' ') != std::string_view::npos)) {
+        send_error(protocol_error::usage, reply_text::usage("rooms"));
+        return;
     }
+    // A server may hold hundreds of thousands of rooms: the answer is at most a few hundred,
+    // taken in name order from the prefix, and says when there are more.
+    std::vector<std::string> entries;
+    bool more = false;
+    hub_.rooms.for_each_from(prefix, [&](const room& r) {
+        if (entries.size() == max_rooms_listed) {
+            more = true;
+            return false;
+        }
+        entries.push_back(r.name() + ':' + std::to_string(r.size()));
+        return true;
+    });
     const std::vector<std::string_view> views(entries.begin(), entries.end());
     reply_list(encode_rooms(hub_.directs, views, hub_.config.max_line));
+    if (more) {
+        reply(encode_info(hub_.directs, reply_text::more_rooms(max_rooms_listed)));
+    }
 }
 
 void connection::topic(std::string_view room_name, std::string_view text) {
@@ -386,6 +400,10 @@ void connection::topic(std::string_view room_name, std::string_view text) {
         send_error(protocol_error::not_in_room, reply_text::not_in_room(r->name()));
         return;
     }
+    if (text.size() > max_topic_length) {
+        send_error(protocol_error::usage, reply_text::topic_too_long(max_topic_length));
+        return;
+    }
     const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
     r->set_topic({std::string(text), name_, std::string(time)});
     r->broadcast(encode_topic(hub_.broadcasts, r->name(), name_, time, text), nullptr,
@@ -402,20 +420,28 @@ bool connection::accept_private(std::size_t bytes, clock::time_point now) {
     return private_budget_.try_take(static_cast<double>(bytes), now);
 }
 
-bool connection::ignores(const connection& from) const {
+bool connection::ignores(const connection& from) {
     if (ignores_.empty()) {
         return false;
     }
     const std::string key = name_key(from.name_);
-    return std::any_of(ignores_.begin(), ignores_.end(),
-                       [&](const ignored& i) { return i.serial == from.serial_ || i.key == key; });
+    for (auto& i : ignores_) {
+        if (i.serial == from.serial_) {
+            return true;
+        }
+        if (i.key == key) {
+            i.serial = from.serial_;  // ignored by name before: now follow this user's renames
+            return true;
+        }
+    }
+    return false;
 }
 
 void connection::ignore(std::string_view name) {
     if (name.empty()) {
         std::string names;
         for (const auto& i : ignores_) {
-            names.append(names.empty() ? "" : " ").append(i.key);
+            names.append(names.empty() ? "" : " ").append(i.shown);
         }
         reply(encode_info(hub_.directs, reply_text::ignore_list(names)));
         return;
@@ -433,7 +459,7 @@ void connection::ignore(std::string_view name) {
             send_error(protocol_error::usage, reply_text::ignore_list_full(max_ignores));
             return;
         }
-        ignores_.push_back({who != nullptr ? who->serial_ : 0, key});
+        ignores_.push_back({who != nullptr ? who->serial_ : 0, key, std::string(name)});
     }
     reply(encode_info(hub_.directs, reply_text::ignoring(name)));
 }

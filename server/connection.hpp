@@ -117,7 +117,7 @@ class connection {
     void send_private(std::string_view to, std::string_view text);
     void rename(std::string_view new_name);
     void who(std::string_view room_name);
-    void list_rooms();
+    void list_rooms(std::string_view prefix);
     /// Queues the lines of a list answer and counts their cost.
     void reply_list(const std::vector<frame>& frames);
     void topic(std::string_view room_name, std::string_view text);
@@ -125,7 +125,7 @@ class connection {
     void ignore(std::string_view name);
     void unignore(std::string_view name);
     /// Whether `from`'s private messages are hidden from this connection.
-    bool ignores(const connection& from) const;
+    bool ignores(const connection& from);
     /// Takes `bytes` from this recipient's private-message budget; false when it is spent or the
     /// peer is far behind reading, and the sender must be told `target-busy`.
     bool accept_private(std::size_t bytes, clock::time_point now);
@@ -148,6 +148,7 @@ class connection {
     struct ignored {
         std::uint64_t serial;  // follows the user through renames
         std::string key;       // and catches the name when it comes back on a new connection
+        std::string shown;     // as the user typed it, for the list
     };
     std::vector<ignored> ignores_;
     state state_ = state::handshake;

@@ -284,7 +284,8 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         }
         c.connect_burst = *connect_burst;
         c.ipv6_prefix = number_option<unsigned>(vm, "ipv6-prefix", 0, 128);
-        c.max_line = number_option<std::size_t>(vm, "max-line", 64, 1U << 20);
+        // 80 leaves room for the longest list line: USERS, a room, a name and the "+".
+        c.max_line = number_option<std::size_t>(vm, "max-line", 80, 1U << 20);
         c.default_room = vm["default-room"].as<std::string>();
         if (!c.default_room.empty() && c.default_room.front() != '#') {
             // In the config file '#' starts a comment, so the room may be named without it.

@@ -81,6 +81,7 @@ server::server(asio::io_context& io, const server_config& config, slab_pool& con
         .max_name = max_name_length,
         .max_rooms = config_.max_rooms,
         .max_room_name = max_room_name_length,
+        .max_topic = max_topic_length,
         .rate = config_.rate,
         .burst = config_.burst,
         .max_send_queue = config_.max_send_queue,

@@ -101,7 +101,7 @@ TEST_CASE("hardening: a client that stops reading cannot pin the arenas with sma
     const std::size_t rss_before = rss_kib(server.pid());
     REQUIRE(rss_before > 0);
 
-    // 8 clients x 12 private lines of 4 KB to themselves = about 1.5 chunks per round.
+    // 8 clients x 12 private lines of 4 KB to the next one = about 1.5 chunks per round.
     const std::string text(4000, 'p');
     std::string burst;
     for (int i = 0; i < 12; ++i) {
@@ -113,13 +113,13 @@ TEST_CASE("hardening: a client that stops reading cannot pin the arenas with sma
         for (std::size_t i = 0; i < busy.size(); ++i) {
             std::string mine = burst;
             for (std::size_t at = 0; (at = mine.find("@busyN", at)) != std::string::npos;) {
-                mine.replace(at, 6, numbered("@busy", i));
+                mine.replace(at, 6, numbered("@busy", (i + 1) % busy.size()));
             }
             REQUIRE(busy[i]->send_raw(mine));
         }
         REQUIRE(stuck.send_line("/ping"));
         for (auto& b : busy) {
-            // Each gets its 12 PRIV and 12 SENT back; reading keeps the busy ones healthy.
+            // Each gets 12 PRIV and its 12 SENT; reading keeps the busy ones healthy.
             std::size_t want = 12 * (text.size() + 40);
             const auto deadline = steady_clock::now() + std::chrono::seconds(5);
             while (want > 0 && steady_clock::now() < deadline) {

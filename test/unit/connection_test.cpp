@@ -780,8 +780,8 @@ TEST_CASE("/ignore hides a sender's private messages, through renames, without a
     troll.send("room messages still arrive");
     CHECK(alice.take().size() == 1);
     alice.send("/ignore");
-    CHECK(alice.take() == lines{"INFO you ignore: troll"});
-    alice.send("/unignore troll2");  // by the current name of the same user
+    CHECK(alice.take() == lines{"INFO you ignore: Troll"});  // as typed
+    alice.send("/unignore troll2");                          // by the current name of the same user
     CHECK(alice.take() == lines{"INFO no longer ignoring troll2"});
     troll.send("@alice sorry");
     CHECK(masked(alice.take()) == lines{"PRIV ID T troll2 sorry"});
@@ -789,4 +789,84 @@ TEST_CASE("/ignore hides a sender's private messages, through renames, without a
     CHECK(alice.take() == lines{"ERR usage usage: /unignore NAME"});
     alice.send("/ignore bad!");
     CHECK(alice.take()[0].starts_with("ERR name-invalid "));
+}
+
+TEST_CASE("/rooms lists at most 500 rooms in name order, from a prefix", "[connection]") {
+    world w;
+    std::vector<std::unique_ptr<client>> owners;
+    for (int c = 0; c < 11; ++c) {
+        owners.push_back(std::make_unique<client>(w, "owner" + std::to_string(c)));
+        for (int r = 0; r < 49; ++r) {
+            owners.back()->send("/join #r" + std::to_string(c * 49 + r));
+        }
+        owners.back()->take();
+    }
+    auto& asker = *owners.front();
+    asker.send("/rooms");
+    const auto all = asker.take();
+    REQUIRE(all.size() >= 2);
+    std::vector<std::string> listed;
+    for (const auto& l : all) {
+        if (l.starts_with("ROOMS")) {
+            for_each_room_entry(
+                split_list_part(l.substr(5)).items,
+                [&](std::string_view room, std::string_view) { listed.emplace_back(room); });
+        }
+    }
+    CHECK(listed.size() == 500);
+    CHECK(std::is_sorted(listed.begin(), listed.end()));
+    CHECK(all.back().starts_with("INFO there are more rooms than the 500 listed"));
+    asker.send("/rooms #r53");
+    CHECK(asker.take() == lines{"ROOMS #r53:1 #r530:1 #r531:1 #r532:1 #r533:1 #r534:1 "
+                                "#r535:1 #r536:1 #r537:1 #r538:1"});  // 539 rooms: #r0 to #r538
+    asker.send("/rooms #nothing");
+    CHECK(asker.take() == lines{"ROOMS"});
+    asker.send("/rooms r5");
+    CHECK(asker.take() == lines{"ERR usage usage: /rooms [#PREFIX]"});
+}
+
+TEST_CASE("a topic is at most 390 bytes", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    alice.send("/topic #lobby " + std::string(391, 't'));
+    CHECK(alice.take() == lines{"ERR usage a topic is at most 390 bytes"});
+    alice.send("/topic #lobby " + std::string(390, 't'));
+    CHECK(alice.take()[0].starts_with("TOPIC #lobby alice "));
+}
+
+TEST_CASE("a private message to oneself is acknowledged and not echoed", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    alice.send("@alice note to self");
+    CHECK(masked(alice.take()) == lines{"SENT ID T"});
+}
+
+TEST_CASE("a rename costs flood budget by the members it reaches", "[connection]") {
+    world w;
+    std::vector<std::unique_ptr<client>> crowd;
+    for (int i = 0; i < 200; ++i) {
+        crowd.push_back(std::make_unique<client>(w, "m" + std::to_string(i)));
+    }
+    auto& renamer = *crowd.front();
+    renamer.take();
+    renamer.send("/nick renamed");
+    // 200 members x "NICK m0 renamed\n" (16 bytes) = 3,200 bytes: more than one line's worth.
+    CHECK(renamer.core().take_extra_cost() > 1.5);
+}
+
+TEST_CASE("/ignore of a name not online follows that user once seen", "[connection]") {
+    world w;
+    client alice(w, "alice");
+    alice.send("/ignore Later");
+    alice.take();
+    client later(w, "later");
+    later.send("@alice hi");
+    CHECK(alice.take() == lines{"JOIN #lobby later"});  // the PRIV went nowhere
+    later.send("/nick other");
+    later.send("@alice again");
+    alice.take();  // NICK
+    later.send("@alice and again");
+    CHECK(alice.take().empty());
+    alice.send("/ignore");
+    CHECK(alice.take() == lines{"INFO you ignore: Later"});
 }
