@@ -1,19 +1,12 @@
 #include "common/names.hpp"
 
+#include "common/text_util.hpp"
+
 #include <array>
 
 namespace chat {
 
 namespace {
-
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-}
-
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 constexpr std::array<std::string_view, 24> adjectives = {
     "brave", "calm",  "clever", "eager",  "fancy", "gentle", "happy", "jolly",
@@ -71,11 +64,7 @@ std::string_view explain(name_fault fault) {
 }
 
 std::string name_key(std::string_view name) {
-    std::string key(name);
-    for (char& c : key) {
-        c = lower(c);
-    }
-    return key;
+    return ascii_lower_copy(name);
 }
 
 std::string name_skeleton(std::string_view name) {
@@ -89,7 +78,7 @@ std::string name_skeleton(std::string_view name) {
     std::string folded;
     folded.reserve(name.size());
     for (const char c : name) {
-        const char l = lower(c);
+        const char l = ascii_lower(c);
         folded += (l == 'i' || l == '1' || l == '|') ? 'l' : l == '0' ? 'o' : l;
     }
     std::string skeleton;

@@ -7,6 +7,12 @@
 
 namespace chat {
 
+/// Whether `c` may be part of a name or a room name: `A-Z a-z 0-9 _ - .`.
+constexpr bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+}
+
 /// The longest name a user may take.
 inline constexpr std::size_t max_name_length = 32;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/names.hpp"
 #include "common/text_util.hpp"
 
 namespace chat {
@@ -16,10 +17,7 @@ room_name_fault check_room_name(std::string_view name) {
     if (name.size() > max_room_name_length) {
         return room_name_fault::too_long;
     }
-    const bool all_ok = std::all_of(name.begin() + 1, name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-' || c == '.';
-    });
+    const bool all_ok = std::all_of(name.begin() + 1, name.end(), is_name_char);
     return all_ok ? room_name_fault::ok : room_name_fault::bad_char;
 }
 
