@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/names.hpp"
+#include "common/text_util.hpp"
 
 namespace chat {
 
@@ -26,14 +27,6 @@ constexpr std::array<std::string_view, name_palette_size> palette = {
 constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view pdi = "\xE2\x81\xA9";          // U+2069 POP DIRECTIONAL ISOLATE
 
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-}
-
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 /// Length of the well-formed UTF-8 sequence at the start of `s` and its code point, or 0.
 std::size_t utf8_sequence(std::string_view s, char32_t& cp) {
@@ -82,7 +75,7 @@ std::size_t name_color_index(std::string_view name) {
     // FNV-1a over the lower-case name: stable across runs, platforms and letter case.
     std::uint32_t h = 2166136261U;
     for (const char c : name) {
-        h ^= static_cast<unsigned char>(lower(c));
+        h ^= static_cast<unsigned char>(ascii_lower(c));
         h *= 16777619U;
     }
     return h % name_palette_size;
@@ -226,7 +219,7 @@ bool renderer::mentions_self(std::string_view text) const {
     for (std::size_t at = 0; at + self_.size() <= text.size(); ++at) {
         bool same = true;
         for (std::size_t k = 0; k < self_.size() && same; ++k) {
-            same = lower(text[at + k]) == lower(self_[k]);
+            same = ascii_lower(text[at + k]) == ascii_lower(self_[k]);
         }
         const bool starts = at == 0 || !is_name_char(text[at - 1]);
         const std::size_t after = at + self_.size();
