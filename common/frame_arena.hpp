@@ -20,6 +20,8 @@ class frame_chunk {
     const char* data() const { return reinterpret_cast<const char*>(this + 1); }
     /// Bytes the chunk can hold.
     std::size_t capacity() const { return capacity_; }
+    /// How many holders the chunk has (frames, queue ranges, the arena while it fills it).
+    std::size_t use_count() const { return refs_; }
     /// The arena the chunk goes back to.
     frame_arena& home() const { return *home_; }
 

@@ -21,12 +21,17 @@ void outbound_queue::push(const frame& f) {
     chunk_ref share = f.chunk;
     segments_.push_back(segment{share.detach(), f.offset, f.size});
     bytes_ += f.size;
-    // After compact() what is pinned is at most the bytes, an eighth more for the unused ends
-    // of chunks kept as they are, the head's chunk, the private chunk's room and the newest
-    // chunk: a quarter and three chunks of slack leave room above that, so a compaction always
-    // gets well below the mark and the next one waits for new waste.
-    if (pinned_ > bytes_ + bytes_ / 4 + 3 * chunk->capacity()) {
+    // After compact() what this queue alone keeps alive is at most its bytes, an eighth more for
+    // the unused ends of chunks kept as they are, the head's chunk, the private chunk's room and
+    // the newest chunk: a quarter and three chunks of slack leave room above that. A walk that
+    // frees little (other queues still hold the chunks) makes the next wait until twice as much
+    // is pinned, so a queue behind on shared traffic is not walked on every push.
+    if (pinned_ > bytes_ + bytes_ / 4 + 3 * chunk->capacity() && pinned_ >= next_compaction_) {
+        const std::size_t before = pinned_;
         compact();
+        const std::size_t step = 2 * chunk->capacity();
+        const bool freed_little = before - pinned_ < step;
+        next_compaction_ = pinned_ + (freed_little ? std::max(step, pinned_) : step);
     }
 }
 
@@ -51,7 +56,9 @@ void outbound_queue::compact() {
         }
         frame_chunk* chunk = segments_[i].chunk;
         const std::size_t capacity = chunk->capacity();
-        if (i == head_ || chunk == own_ || run_bytes >= capacity - capacity / 8) {
+        // Ours alone: every holder of the chunk is one of this run's ranges.
+        const bool only_ours = chunk->use_count() == end - i;
+        if (i == head_ || chunk == own_ || !only_ours || run_bytes >= capacity - capacity / 8) {
             kept.insert(kept.end(), segments_.begin() + static_cast<std::ptrdiff_t>(i),
                         segments_.begin() + static_cast<std::ptrdiff_t>(end));
             i = end;
@@ -119,6 +126,7 @@ void outbound_queue::consume(std::size_t n) {
         ++head_;
     }
     if (head_ == segments_.size()) {
+        next_compaction_ = 0;
         // Give the array back whenever the queue runs dry: most connections are idle most of
         // the time, and a busy one empties its queue once per write, so the cost is one
         // allocation per write, not per message.
@@ -138,6 +146,7 @@ void outbound_queue::clear() {
     head_ = 0;
     bytes_ = 0;
     pinned_ = 0;
+    next_compaction_ = 0;
     own_ = nullptr;
     own_end_ = 0;
 }

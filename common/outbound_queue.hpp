@@ -43,7 +43,8 @@ class outbound_queue {
 
     std::size_t bytes() const { return bytes_; }
     /// Bytes of chunk memory this queue keeps alive (a run of ranges in one chunk counts once).
-    /// Right after a push, at most `bytes()` + `bytes()` / 4 + three chunks.
+    /// Bytes of chunk memory this queue is the last to keep alive, past its own bytes, is kept to
+    /// `bytes()` / 4 and six chunks (twice that while other queues also hold them).
     std::size_t pinned() const { return pinned_; }
     bool empty() const { return bytes_ == 0; }
     /// Ranges queued now; a measure of fragmentation for tests and stats.
@@ -56,7 +57,7 @@ class outbound_queue {
         std::uint32_t size;
     };
 
-    /// Copies the ranges that use little of their chunk into the private chunk.
+    /// Copies the ranges that use little of a chunk nobody else holds into the private chunk.
     void compact();
     bool is_private(const segment& s) const { return s.chunk == own_; }
 
@@ -66,6 +67,7 @@ class outbound_queue {
     std::size_t pinned_ = 0;
     frame_chunk* own_ = nullptr;  // the private chunk copies are appended to, while it is queued
     std::size_t own_end_ = 0;     // where the next copy goes in own_
+    std::size_t next_compaction_ = 0;  // pinned bytes at which compact() may run again
 };
 
 }  // namespace chat
