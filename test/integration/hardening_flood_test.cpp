@@ -103,7 +103,7 @@ std::size_t summed_up(const std::string& log) {
 
 }  // namespace
 
-TEST_CASE("flood: a burst past --connect-burst is refused; members and other addresses are not",
+TEST_CASE("flood: a burst past --connect-burst is refused, members and other addresses are not",
           "[hardening][flood]") {
     test_server server;  // the defaults: --connect-rate 20 --connect-burst 40
     line_client a(server.port());

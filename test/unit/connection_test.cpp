@@ -502,7 +502,7 @@ TEST_CASE("closing says LEAVE once in each room, with the reason", "[connection]
     CHECK(again.core().registered());
 }
 
-TEST_CASE("leaving for other reasons names them; at shutdown nobody is told", "[connection]") {
+TEST_CASE("leaving for other reasons names them, at shutdown nobody is told", "[connection]") {
     world w;
     client bob(w, "bob");
     for (const auto& [reason, wire] : std::vector<std::pair<close_reason, std::string>>{

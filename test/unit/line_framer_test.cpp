@@ -94,7 +94,7 @@ TEST_CASE("over-long line is reported once and skipped to its newline", "[framer
     }
 }
 
-TEST_CASE("a line of exactly max_line bytes passes; one more byte does not", "[framer]") {
+TEST_CASE("a line of exactly max_line bytes passes, one more byte does not", "[framer]") {
     CHECK(feed_split(5, "12345\n", {3}).lines == std::vector<std::string>{"12345"});
     const auto out = feed_split(5, "123456\nok\n", {3});
     CHECK(out.lines == std::vector<std::string>{"ok"});
