@@ -27,7 +27,6 @@ constexpr std::array<std::string_view, name_palette_size> palette = {
 constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view pdi = "\xE2\x81\xA9";          // U+2069 POP DIRECTIONAL ISOLATE
 
-
 /// Length of the well-formed UTF-8 sequence at the start of `s` and its code point, or 0.
 std::size_t utf8_sequence(std::string_view s, char32_t& cp) {
     const auto b0 = static_cast<unsigned char>(s[0]);
