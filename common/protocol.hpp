@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace chat {
@@ -78,7 +79,7 @@ std::string_view usage_of(std::string_view command);
 command parse_command(std::string_view line);
 
 /// The commands a client can type after `/`, in the order `/help` lists them; for completion.
-inline constexpr std::string_view command_names[] = {
+inline constexpr std::array<std::string_view, 15> command_names = {
     "join", "part", "rooms", "topic", "who",  "msg",    "me",       "nick",
     "ping", "pong", "stats", "help",  "quit", "ignore", "unignore",
 };

@@ -46,11 +46,10 @@ bool is_disconnect(const error_code& ec) {
 
 }  // namespace
 
-session::session(tcp_socket socket, const asio::ip::tcp::endpoint& peer, server_context& ctx,
-                 bool logged)
+session::session(tcp_socket socket, asio::ip::tcp::endpoint peer, server_context& ctx, bool logged)
     : socket_(std::move(socket)),
       ctx_(ctx),
-      peer_(peer),
+      peer_(std::move(peer)),
       framer_(ctx.config.max_line),
       bucket_(ctx.config.rate, ctx.config.burst, clock::now()),
       core_(*this, ctx.chat, clock::now()),

@@ -51,7 +51,7 @@ class session final : public transport,
     /// by it, so it must never be read again (a reset in between would make it 0.0.0.0).
     /// `logged`: whether this connection's life (registered, disconnected) goes into the log;
     /// false past the connection log's limit in a storm.
-    session(tcp_socket socket, const boost::asio::ip::tcp::endpoint& peer, server_context& ctx,
+    session(tcp_socket socket, boost::asio::ip::tcp::endpoint peer, server_context& ctx,
             bool logged);
 
     /// Sends HELLO and starts reading.
