@@ -145,8 +145,9 @@ command parse_slash(std::string_view line) {
                 return {e.kind, name, {}};
             }
             case command_kind::who: {
-                const auto room = trim(rest);
-                if (!room.empty() && !is_room_word(room)) {
+                // One room at most: "/who #a #b" is a mistake to point out, not a room name.
+                const auto [room, extra] = split_word(trim(rest));
+                if (!room.empty() && (!is_room_word(room) || !trim(extra).empty())) {
                     return usage_error("who");
                 }
                 return {e.kind, room, {}};

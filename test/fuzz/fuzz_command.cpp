@@ -122,9 +122,14 @@ void check_name(std::string_view name) {
         all_name_chars = all_name_chars && name_char(c);
     }
     const std::string key = chat::name_key(name);
-    const bool expected_ok =
-        !name.empty() && name.size() <= chat::max_name_length && all_name_chars && key != "server";
+    // Names that read as an option (`-rf`) or a directory (`..`) are refused too.
+    const bool option_like = !name.empty() && name.front() == '-';
+    const bool only_dots = !name.empty() && name.find_first_not_of('.') == std::string_view::npos;
+    const bool expected_ok = !name.empty() && name.size() <= chat::max_name_length &&
+                             all_name_chars && key != "server" && !option_like && !only_dots;
     FUZZ_CHECK((fault == chat::name_fault::ok) == expected_ok);
+    // A name's look-alike skeleton ignores case, like its key.
+    FUZZ_CHECK(chat::name_skeleton(upper(name)) == chat::name_skeleton(name));
     // The key folds ASCII case and nothing else.
     FUZZ_CHECK(key.size() == name.size());
     FUZZ_CHECK(chat::name_key(upper(name)) == key);

@@ -148,6 +148,9 @@ TEST_CASE("/who and /names name an optional room", "[protocol]") {
     c = parse_command("/names bob");
     CHECK(c.kind == command_kind::usage);
     CHECK(c.target == "who");
+    c = parse_command("/who #a #b");  // one room at most
+    CHECK(c.kind == command_kind::usage);
+    CHECK(c.target == "who");
 }
 
 TEST_CASE("each command parses with its argument", "[protocol]") {
