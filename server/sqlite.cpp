@@ -8,10 +8,11 @@ namespace chat {
 namespace {
 
 // SQLITE_STATIC and SQLITE_TRANSIENT are old-style casts in sqlite3.h; these are the same values
-// spelled so that -Wold-style-cast stays on.
+// spelled so that -Wold-style-cast stays on. The -1 "pointer" is SQLite's ABI, hence the NOLINT.
 const sqlite3_destructor_type static_bytes = nullptr;
 const sqlite3_destructor_type transient_bytes =
-    reinterpret_cast<sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
+    reinterpret_cast<sqlite3_destructor_type>(  // NOLINT(performance-no-int-to-ptr)
+        static_cast<std::intptr_t>(-1));
 
 sqlite3_destructor_type destructor_for(bind_lifetime lifetime) {
     return lifetime == bind_lifetime::borrowed ? static_bytes : transient_bytes;
