@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "server/history_schema.hpp"
 #include "server/sqlite.hpp"
 
 namespace {
@@ -48,6 +49,35 @@ sqlite_db open_or_fail(const std::string& path) {
     auto db = sqlite_db::open(path);
     REQUIRE(db.ok());
     return std::move(db.value());
+}
+
+/// The names of the tables and indexes in `db`, sorted.
+std::vector<std::string> schema_objects(sqlite_db& db) {
+    auto statement = db.prepare(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    REQUIRE(statement.ok());
+    std::vector<std::string> names;
+    for (;;) {
+        auto step = statement.value().step();
+        REQUIRE(step.ok());
+        if (step.value() == sqlite_step::done) {
+            break;
+        }
+        names.emplace_back(statement.value().column_text(0));
+    }
+    return names;
+}
+
+void insert_room_message(sqlite_db& db, std::int64_t id) {
+    auto insert = db.prepare(
+        "INSERT INTO room_messages(id, room_key, room, kind, time, sender, text, at_ms) "
+        "VALUES (?, 'lobby', 'Lobby', 0, '12:00', 'ann', 'hi', 1)");
+    REQUIRE(insert.ok());
+    REQUIRE(insert.value().bind(1, id).ok());
+    auto step = insert.value().step();
+    REQUIRE(step.ok());
+    CHECK(step.value() == sqlite_step::done);
 }
 
 }  // namespace
@@ -224,4 +254,89 @@ TEST_CASE("sqlite: a file database runs in WAL mode, :memory: says it cannot", "
     auto refused = memory.use_wal();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("'memory'"));
+}
+
+TEST_CASE("history schema: migrate creates version 1 on a fresh database", "[sqlite][history]") {
+    auto db = open_or_fail(":memory:");
+    CHECK(chat::schema_version(db).value() == 0);
+    REQUIRE(chat::migrate(db).ok());
+    CHECK(chat::schema_version(db).value() == chat::history_schema_version);
+    CHECK(chat::history_schema_version == 1);
+    CHECK(schema_objects(db) ==
+          std::vector<std::string>{"private_messages", "private_messages_by_recipient",
+                                   "private_messages_by_sender", "resume_tokens", "room_messages",
+                                   "room_messages_by_room", "topics"});
+}
+
+TEST_CASE("history schema: migrating twice is a no-op", "[sqlite][history]") {
+    temp_file file;
+    {
+        auto db = open_or_fail(file.path());
+        REQUIRE(chat::migrate(db).ok());
+        insert_room_message(db, 5);
+        REQUIRE(chat::migrate(db).ok());
+    }
+    auto db = open_or_fail(file.path());
+    REQUIRE(chat::migrate(db).ok());
+    CHECK(chat::schema_version(db).value() == 1);
+    CHECK(chat::max_stored_id(db).value() == 5);
+    CHECK(schema_objects(db).size() == 7);
+}
+
+TEST_CASE("history schema: a database from a newer server is refused, naming both versions",
+          "[sqlite][history]") {
+    auto db = open_or_fail(":memory:");
+    REQUIRE(db.exec("PRAGMA user_version = 99").ok());
+    auto refused = chat::migrate(db);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message,
+               Catch::Contains("version 99") && Catch::Contains("versions up to 1"));
+    // Nothing was touched.
+    CHECK(chat::schema_version(db).value() == 99);
+    CHECK(schema_objects(db).empty());
+}
+
+TEST_CASE("history schema: a file of random bytes is refused as not a database",
+          "[sqlite][history]") {
+    temp_file file;
+    {
+        std::mt19937 random(11);
+        std::ofstream out(file.path(), std::ios::binary);
+        for (int i = 0; i < 8192; ++i) {
+            out.put(static_cast<char>(random() & 0xff));
+        }
+    }
+    auto db = open_or_fail(file.path());  // opening reads nothing yet
+    auto refused = chat::migrate(db);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().primary_code() == SQLITE_NOTADB);
+    CHECK_THAT(refused.error().message, Catch::StartsWith("not a SQLite database"));
+}
+
+TEST_CASE("history schema: a failed step leaves the database as it was", "[sqlite][history]") {
+    auto db = open_or_fail(":memory:");
+    // A table in the way of version 1's CREATE TABLE.
+    REQUIRE(db.exec("CREATE TABLE topics(x)").ok());
+    auto failed = chat::migrate(db);
+    REQUIRE_FALSE(failed.ok());
+    CHECK_THAT(failed.error().message,
+               Catch::Contains("from version 0 to 1") && Catch::Contains("already exists"));
+    CHECK(chat::schema_version(db).value() == 0);
+    CHECK(schema_objects(db) == std::vector<std::string>{"topics"});
+}
+
+TEST_CASE("history schema: max_stored_id covers rooms and private messages", "[sqlite][history]") {
+    auto db = open_or_fail(":memory:");
+    REQUIRE(chat::migrate(db).ok());
+    CHECK(chat::max_stored_id(db).value() == 0);
+    insert_room_message(db, 3);
+    insert_room_message(db, 41);
+    CHECK(chat::max_stored_id(db).value() == 41);
+    REQUIRE(db.exec("INSERT INTO private_messages"
+                    "(id, sender_key, recipient_key, time, sender, text, at_ms) "
+                    "VALUES (42, 'ann', 'bob', '12:01', 'Ann', 'psst', 2)")
+                .ok());
+    CHECK(chat::max_stored_id(db).value() == 42);
+    insert_room_message(db, 43);
+    CHECK(chat::max_stored_id(db).value() == 43);
 }
