@@ -1,0 +1,140 @@
+#include "server/history_schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace chat {
+
+namespace {
+
+// Step n takes a database from version n to n + 1; steps are never edited once released, only
+// added, so that every older file takes the same path up.
+//
+// Version 1. Messages keep both the case-folded key (what lookups use) and the name as it was
+// shown, with the time text as sent, so that scrollback replays the exact line. `id` is the
+// server-wide message id, not a rowid of SQLite's choosing. Every column is NOT NULL: SQLite
+// would otherwise accept NULL even in a non-integer PRIMARY KEY.
+constexpr std::array migration_steps{
+    R"sql(
+CREATE TABLE room_messages(
+    id       INTEGER PRIMARY KEY,
+    room_key TEXT NOT NULL,
+    room     TEXT NOT NULL,
+    kind     INTEGER NOT NULL, -- 0 MSG, 1 ME
+    time     TEXT NOT NULL,
+    sender   TEXT NOT NULL,
+    text     TEXT NOT NULL,
+    at_ms    INTEGER NOT NULL
+);
+CREATE INDEX room_messages_by_room ON room_messages(room_key, id);
+CREATE TABLE private_messages(
+    id            INTEGER PRIMARY KEY,
+    sender_key    TEXT NOT NULL,
+    recipient_key TEXT NOT NULL,
+    time          TEXT NOT NULL,
+    sender        TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL
+);
+CREATE INDEX private_messages_by_sender ON private_messages(sender_key, id);
+CREATE INDEX private_messages_by_recipient ON private_messages(recipient_key, id);
+CREATE TABLE topics(
+    room_key TEXT NOT NULL PRIMARY KEY,
+    room     TEXT NOT NULL,
+    setter   TEXT NOT NULL,
+    time     TEXT NOT NULL,
+    text     TEXT NOT NULL
+);
+CREATE TABLE resume_tokens(
+    token_hash BLOB NOT NULL PRIMARY KEY,
+    name_key   TEXT NOT NULL,
+    last_id    INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+)sql",
+};
+static_assert(migration_steps.size() == history_schema_version);
+
+sqlite_error with_context(const std::string& what, const sqlite_error& error) {
+    return {error.code, what + ": " + error.message};
+}
+
+}  // namespace
+
+sqlite_result<int> schema_version(sqlite_db& db) {
+    auto statement = db.prepare("PRAGMA user_version");
+    if (!statement) {
+        return statement.error();
+    }
+    auto step = statement.value().step();
+    if (!step) {
+        return step.error();
+    }
+    return static_cast<int>(statement.value().column_int64(0));
+}
+
+sqlite_status migrate(sqlite_db& db) {
+    // Read once outside a transaction, so that the common case (already current) takes no write
+    // lock, and a file that is not a database is named as such rather than as a failed BEGIN.
+    auto version = schema_version(db);
+    if (!version) {
+        if (version.error().primary_code() == SQLITE_NOTADB) {
+            return with_context("not a SQLite database", version.error());
+        }
+        return with_context("cannot read the schema version", version.error());
+    }
+    if (version.value() == history_schema_version) {
+        return std::monostate{};
+    }
+    if (version.value() > history_schema_version || version.value() < 0) {
+        return sqlite_error{SQLITE_ERROR, "the database has schema version " +
+                                              std::to_string(version.value()) +
+                                              ", this server knows versions up to " +
+                                              std::to_string(history_schema_version)};
+    }
+
+    if (auto begun = db.begin(); !begun) {
+        return with_context("cannot start the schema migration", begun.error());
+    }
+    // Another process may have migrated between the read above and BEGIN IMMEDIATE.
+    version = schema_version(db);
+    if (!version) {
+        db.rollback();
+        return with_context("cannot read the schema version", version.error());
+    }
+    for (int from = version.value(); from < history_schema_version; ++from) {
+        if (auto done = db.exec(migration_steps[static_cast<std::size_t>(from)]); !done) {
+            db.rollback();
+            return with_context("migrating the schema from version " + std::to_string(from) +
+                                    " to " + std::to_string(from + 1),
+                                done.error());
+        }
+    }
+    // PRAGMA takes no parameters; the value is our own constant.
+    if (auto set = db.exec("PRAGMA user_version = " + std::to_string(history_schema_version));
+        !set) {
+        db.rollback();
+        return with_context("cannot record the schema version", set.error());
+    }
+    if (auto committed = db.commit(); !committed) {
+        db.rollback();
+        return with_context("cannot commit the schema migration", committed.error());
+    }
+    return std::monostate{};
+}
+
+sqlite_result<std::int64_t> max_stored_id(sqlite_db& db) {
+    auto statement = db.prepare(
+        "SELECT max(coalesce((SELECT max(id) FROM room_messages), 0),"
+        "           coalesce((SELECT max(id) FROM private_messages), 0))");
+    if (!statement) {
+        return statement.error();
+    }
+    auto step = statement.value().step();
+    if (!step) {
+        return step.error();
+    }
+    return statement.value().column_int64(0);
+}
+
+}  // namespace chat
