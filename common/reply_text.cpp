@@ -154,7 +154,7 @@ std::span<const std::string_view> help() {
     static constexpr std::array<std::string_view, 10> lines = {
         "Type a line to talk to your current room. Commands:",
         "/join #ROOM - join (or create) a room and talk there; /part [#ROOM] [REASON] - leave it",
-        "#ROOM TEXT - talk to another room you are in; /rooms - every room and its size",
+        "#ROOM TEXT - talk to another room you are in; /rooms [#PREFIX] - rooms and their sizes",
         "/who [#ROOM] - who is in a room; /topic [#ROOM [TEXT]] - show or set a room's topic",
         "@NAME TEXT or /msg NAME TEXT - a private message",
         "/me ACTION - an action, shown as '* you ACTION'",
