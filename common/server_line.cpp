@@ -34,14 +34,14 @@ struct tag_entry {
     server_tag tag;
 };
 
-constexpr std::array<tag_entry, 20> tags = {{
+constexpr std::array<tag_entry, 19> tags = {{
     {"MSG", server_tag::msg},         {"PRIV", server_tag::priv},     {"ME", server_tag::me},
     {"SENT", server_tag::sent},       {"JOIN", server_tag::join},     {"LEAVE", server_tag::leave},
     {"JOINED", server_tag::joined},   {"PARTED", server_tag::parted}, {"TOPIC", server_tag::topic},
     {"ROOMS", server_tag::rooms},     {"NICK", server_tag::nick},     {"USERS", server_tag::users},
     {"INFO", server_tag::info},       {"PING", server_tag::ping},     {"PONG", server_tag::pong},
     {"ERR", server_tag::err},         {"BYE", server_tag::bye},       {"HELLO", server_tag::hello},
-    {"WELCOME", server_tag::welcome}, {"", server_tag::unknown},
+    {"WELCOME", server_tag::welcome},
 }};
 
 bool is_tag_word(std::string_view word) {

@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "common/frame_arena.hpp"
 #include "server/config.hpp"
 #include "server/hub.hpp"
 
@@ -21,8 +20,6 @@ struct server_context {
     const server_config& config;
     /// Where sessions and their pending operations are allocated.
     slab_pool& memory;
-    /// Where replies to one connection are encoded (room traffic has its own arena).
-    frame_arena& arena;
     /// Names, rooms and ids: what the connection cores share.
     hub& chat;
     write_scheduler& writes;

@@ -407,7 +407,7 @@ void session::close(close_reason reason, std::string_view text) {
         schedule_flush();  // the peer only stopped sending: flush its replies, then close
         return;
     }
-    out_.push(encode_bye(ctx_.arena, bye_text(reason)));
+    out_.push(encode_bye(ctx_.chat.directs, bye_text(reason)));
     schedule_flush();
 }
 
