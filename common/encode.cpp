@@ -49,8 +49,20 @@ frame encode_hello(frame_arena& arena, std::string_view limits, std::string_view
     return encode_line(arena, {to_string(server_tag::hello), protocol_version, limits, text});
 }
 
-frame encode_welcome(frame_arena& arena, std::string_view name, std::string_view text) {
-    return encode_line(arena, {to_string(server_tag::welcome), name, text});
+frame encode_welcome(frame_arena& arena, std::string_view name, std::string_view token,
+                     std::string_view text) {
+    return encode_line(arena, {to_string(server_tag::welcome), name, token, text});
+}
+
+frame encode_history(frame_arena& arena, std::string_view room, page_status status,
+                     std::size_t count) {
+    return encode_line(
+        arena, {to_string(server_tag::history), room, to_string(status), decimal(count).view()});
+}
+
+frame encode_resumed(frame_arena& arena, std::size_t count, page_status status) {
+    return encode_line(arena,
+                       {to_string(server_tag::resumed), decimal(count).view(), to_string(status)});
 }
 
 frame encode_room_message(frame_arena& arena, server_tag tag, std::string_view room,

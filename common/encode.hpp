@@ -50,7 +50,14 @@ class decimal {
 // One encoder per server line; `id` is a message id as decimal text, `time` RFC 3339 UTC.
 
 frame encode_hello(frame_arena& arena, std::string_view limits, std::string_view text);
-frame encode_welcome(frame_arena& arena, std::string_view name, std::string_view text);
+/// `token`: 32 hex digits that resume this registration (`/resume`).
+frame encode_welcome(frame_arena& arena, std::string_view name, std::string_view token,
+                     std::string_view text);
+/// The end of a replay of `room`'s history.
+frame encode_history(frame_arena& arena, std::string_view room, page_status status,
+                     std::size_t count);
+/// The end of what a resume replayed.
+frame encode_resumed(frame_arena& arena, std::size_t count, page_status status);
 /// `MSG` or `ME` (`tag`) in `room`.
 frame encode_room_message(frame_arena& arena, server_tag tag, std::string_view room,
                           std::string_view id, std::string_view time, std::string_view from,

@@ -1,6 +1,7 @@
 #include "common/protocol.hpp"
 
 #include <array>
+#include <tuple>
 #include <utility>
 
 #include "common/text_util.hpp"
@@ -41,6 +42,8 @@ std::string_view to_string(protocol_error code) {
             return "no-such-room";
         case protocol_error::target_busy:
             return "target-busy";
+        case protocol_error::resume_failed:
+            return "resume-failed";
     }
     return "error";
 }
@@ -63,6 +66,18 @@ std::string_view to_string(leave_reason reason) {
             return "part";
     }
     return "error";
+}
+
+std::string_view to_string(page_status status) {
+    switch (status) {
+        case page_status::complete:
+            return "complete";
+        case page_status::more:
+            return "more";
+        case page_status::gap:
+            return "gap";
+    }
+    return "gap";
 }
 
 namespace {
@@ -102,7 +117,9 @@ command parse_slash(std::string_view line) {
         std::string_view name;
         command_kind kind;
     };
-    static constexpr std::array<entry, 16> table = {{
+    static constexpr std::array<entry, 18> table = {{
+        {"history", command_kind::history},
+        {"resume", command_kind::resume},
         {"msg", command_kind::private_message},
         {"me", command_kind::me},
         {"nick", command_kind::nick},
@@ -154,6 +171,17 @@ command parse_slash(std::string_view line) {
             }
             case command_kind::part:
                 return parse_part(rest);
+            case command_kind::history: {
+                const auto [first, others] = split_word(trim(rest));
+                if (is_room_word(first)) {
+                    return {e.kind, first, trim(others)};
+                }
+                return {e.kind, {}, trim(rest)};
+            }
+            case command_kind::resume: {
+                const auto [name, others] = split_word(trim(rest));
+                return {e.kind, name, trim(others)};
+            }
             case command_kind::topic:
                 return parse_topic(rest);
             case command_kind::me:
@@ -176,7 +204,9 @@ std::string_view usage_of(std::string_view command) {
         std::string_view command;
         std::string_view usage;
     };
-    static constexpr std::array<entry, 12> table = {{
+    static constexpr std::array<entry, 14> table = {{
+        {"history", "/history [#ROOM] [before ID | after ID] [LIMIT]"},
+        {"resume", "/resume NAME TOKEN LAST-ID"},
         {"msg", "/msg NAME TEXT"},
         {"@", "@NAME TEXT"},
         {"#", "#ROOM TEXT"},
@@ -196,6 +226,65 @@ std::string_view usage_of(std::string_view command) {
         }
     }
     return "see /help";
+}
+
+namespace {
+
+std::optional<std::uint64_t> parse_number(std::string_view word) {
+    std::uint64_t value = 0;
+    if (word.empty() || word.size() > 19) {
+        return std::nullopt;  // 19 digits always fit in 64 bits
+    }
+    for (const char c : word) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value;
+}
+
+}  // namespace
+
+std::optional<history_query> parse_history_query(std::string_view args) {
+    history_query q;
+    auto [word, rest] = split_word(trim(args));
+    if (word == "before" || word == "after") {
+        q.direction = word == "before" ? history_direction::before : history_direction::after;
+        const auto [id_word, after_id] = split_word(trim(rest));
+        const auto id = parse_number(id_word);
+        if (!id) {
+            return std::nullopt;
+        }
+        q.id = *id;
+        std::tie(word, rest) = split_word(trim(after_id));
+    }
+    if (!word.empty()) {
+        const auto limit = parse_number(word);
+        if (!limit || *limit == 0) {
+            return std::nullopt;
+        }
+        q.limit = *limit;
+    }
+    if (!trim(rest).empty()) {
+        return std::nullopt;
+    }
+    return q;
+}
+
+std::optional<resume_request> parse_resume(std::string_view line) {
+    const auto [word, rest] = split_word(line);
+    if (word != "/resume") {
+        return std::nullopt;
+    }
+    const auto [name, after_name] = split_word(trim(rest));
+    const auto [token, after_token] = split_word(trim(after_name));
+    const auto [last, extra] = split_word(trim(after_token));
+    const auto last_id = parse_number(last);
+    if (name.empty() || token.empty() || !last_id || !trim(extra).empty()) {
+        return std::nullopt;
+    }
+    return resume_request{name, token, *last_id};
 }
 
 command parse_command(std::string_view line) {

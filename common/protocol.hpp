@@ -1,6 +1,8 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace chat {
@@ -26,6 +28,7 @@ enum class protocol_error {
     too_many_rooms,
     no_such_room,
     target_busy,
+    resume_failed,
 };
 
 /// The code as it appears on the wire, e.g. `name-taken`.
@@ -36,6 +39,17 @@ enum class leave_reason { quit, disconnected, timeout, slow_consumer, shutdown, 
 
 /// The reason as it appears on the wire, e.g. `slow-consumer`.
 std::string_view to_string(leave_reason reason);
+
+/// How a replay of history ends, as `HISTORY <room> <status> <count>` and `RESUMED <count>
+/// <status>` say it.
+enum class page_status {
+    complete,  ///< nothing further in that direction
+    more,      ///< more is kept: ask again from the page's end
+    gap,       ///< some of what was asked for is no longer kept (retention passed)
+};
+
+/// The status as it appears on the wire, e.g. `gap`.
+std::string_view to_string(page_status status);
 
 /// What a registered client's line asks for.
 enum class command_kind {
@@ -57,6 +71,10 @@ enum class command_kind {
     stats,            ///< `/stats`
     ignore,           ///< `/ignore [name]` (`target` may be empty: list)
     unignore,         ///< `/unignore name` (`target`)
+    history,          ///< `/history [#room] [before|after <id>] [limit]` (`target` may be empty,
+                      ///< `text`: the rest, read by `parse_history_query`)
+    resume,           ///< `/resume <name> <token> <last-id>`: only as a connection's first line
+                      ///< (`target`: the name, `text`: the rest, read by `parse_resume`)
     unknown,          ///< a `/word` that is no command (`target` holds the word)
     usage,            ///< a command missing its argument (`target` holds the command)
 };
@@ -78,10 +96,33 @@ std::string_view usage_of(std::string_view command);
 /// checked here (`check_room_name` does), only recognised by their leading `#`.
 command parse_command(std::string_view line);
 
+/// Which way a `/history` page goes from its id.
+enum class history_direction { latest, before, after };
+
+/// `/history`'s arguments after the room: `[before <id> | after <id>] [limit]`.
+struct history_query {
+    history_direction direction = history_direction::latest;
+    std::uint64_t id = 0;     ///< before/after this message id
+    std::uint64_t limit = 0;  ///< 0: the server's default
+};
+
+/// Reads `/history`'s arguments after the room; nothing when they are malformed.
+std::optional<history_query> parse_history_query(std::string_view args);
+
+/// `/resume`'s arguments.
+struct resume_request {
+    std::string_view name;
+    std::string_view token;
+    std::uint64_t last_id = 0;
+};
+
+/// Reads a `/resume <name> <token> <last-id>` line; nothing when it is not one or is malformed.
+std::optional<resume_request> parse_resume(std::string_view line);
+
 /// The commands a client can type after `/`, in the order `/help` lists them; for completion.
-inline constexpr std::array<std::string_view, 15> command_names = {
-    "join", "part", "rooms", "topic", "who",  "msg",    "me",       "nick",
-    "ping", "pong", "stats", "help",  "quit", "ignore", "unignore",
+inline constexpr std::array<std::string_view, 16> command_names = {
+    "join", "part", "rooms", "topic", "who",  "history", "msg",    "me",
+    "nick", "ping", "pong",  "stats", "help", "quit",    "ignore", "unignore",
 };
 
 }  // namespace chat

@@ -150,14 +150,29 @@ std::string too_many_connections(double rate, double retry_seconds) {
         rate, std::max(1.0, std::ceil(retry_seconds)));
 }
 
+std::string_view resume_unknown() {
+    return "that session cannot be resumed: the token is unknown, expired or already used, "
+           "or not for that name";
+}
+
+std::string_view resume_registered() {
+    return "/resume is only for the first line of a connection, instead of a name";
+}
+
+std::string resume_name_taken(std::string_view name) {
+    return "that session cannot be resumed: the name " + std::string(name) +
+           " is now someone else's";
+}
+
 std::span<const std::string_view> help() {
-    static constexpr std::array<std::string_view, 10> lines = {
+    static constexpr std::array<std::string_view, 11> lines = {
         "Type a line to talk to your current room. Commands:",
         "/join #ROOM - join (or create) a room and talk there; /part [#ROOM] [REASON] - leave it",
         "#ROOM TEXT - talk to another room you are in; /rooms [#PREFIX] - rooms and their sizes",
         "/who [#ROOM] - who is in a room; /topic [#ROOM [TEXT]] - show or set a room's topic",
         "@NAME TEXT or /msg NAME TEXT - a private message",
         "/me ACTION - an action, shown as '* you ACTION'",
+        "/history [#ROOM] [before ID | after ID] [LIMIT] - earlier messages of a room",
         "/nick NAME - change your name",
         "/ping [TOKEN] - PONG back; /stats - server figures",
         "/ignore [NAME] - hide a user's private messages (or list); /unignore NAME",

@@ -50,6 +50,9 @@ std::string room_name_invalid(std::string_view name);
 std::string not_in_room(std::string_view room);
 /// A plain line, `/me`, `/who` or `/part` while in no room at all.
 std::string_view not_in_any_room();
+std::string_view resume_unknown();
+std::string_view resume_registered();
+std::string resume_name_taken(std::string_view name);
 std::string too_many_rooms(std::size_t max_rooms);
 std::string no_such_room(std::string_view room);
 std::string no_topic(std::string_view room);
@@ -80,6 +83,7 @@ inline constexpr std::string_view bye_server_full = "server full";
 inline constexpr std::string_view bye_too_many = "too many connections";
 inline constexpr std::string_view bye_connecting_too_often = "connecting too often";
 inline constexpr std::string_view bye_other = "closing";
+inline constexpr std::string_view bye_resumed_elsewhere = "resumed elsewhere";
 
 }  // namespace reply_text
 

@@ -34,13 +34,17 @@ struct tag_entry {
     server_tag tag;
 };
 
-constexpr std::array<tag_entry, 19> tags = {{
-    {"MSG", server_tag::msg},         {"PRIV", server_tag::priv},     {"ME", server_tag::me},
-    {"SENT", server_tag::sent},       {"JOIN", server_tag::join},     {"LEAVE", server_tag::leave},
-    {"JOINED", server_tag::joined},   {"PARTED", server_tag::parted}, {"TOPIC", server_tag::topic},
-    {"ROOMS", server_tag::rooms},     {"NICK", server_tag::nick},     {"USERS", server_tag::users},
-    {"INFO", server_tag::info},       {"PING", server_tag::ping},     {"PONG", server_tag::pong},
-    {"ERR", server_tag::err},         {"BYE", server_tag::bye},       {"HELLO", server_tag::hello},
+constexpr std::array<tag_entry, 21> tags = {{
+    {"HISTORY", server_tag::history}, {"RESUMED", server_tag::resumed},
+    {"MSG", server_tag::msg},         {"PRIV", server_tag::priv},
+    {"ME", server_tag::me},           {"SENT", server_tag::sent},
+    {"JOIN", server_tag::join},       {"LEAVE", server_tag::leave},
+    {"JOINED", server_tag::joined},   {"PARTED", server_tag::parted},
+    {"TOPIC", server_tag::topic},     {"ROOMS", server_tag::rooms},
+    {"NICK", server_tag::nick},       {"USERS", server_tag::users},
+    {"INFO", server_tag::info},       {"PING", server_tag::ping},
+    {"PONG", server_tag::pong},       {"ERR", server_tag::err},
+    {"BYE", server_tag::bye},         {"HELLO", server_tag::hello},
     {"WELCOME", server_tag::welcome},
 }};
 
@@ -135,9 +139,26 @@ std::optional<server_line> parse_server_line(std::string_view line) {
             need(out.name, fields.next());
             need(out.new_name, fields.next());
             break;
-        case server_tag::welcome:
+        case server_tag::welcome: {
             need(out.name, fields.next());
+            // A 2.0 server sends no token: its text starts where the token would be.
+            field_reader peek = fields;
+            if (is_resume_token(peek.next())) {
+                out.token = fields.next();
+            }
             out.text = fields.rest();
+            break;
+        }
+        case server_tag::history:
+            need(out.room, fields.next());
+            need(out.code, fields.next());
+            need(out.count, fields.next());
+            ok = ok && all_digits(out.count);
+            break;
+        case server_tag::resumed:
+            need(out.count, fields.next());
+            need(out.code, fields.next());
+            ok = ok && all_digits(out.count);
             break;
         case server_tag::err:
             need(out.code, fields.next());
@@ -206,10 +227,20 @@ std::string_view to_string(server_tag tag) {
             return "BYE";
         case server_tag::err:
             return "ERR";
+        case server_tag::history:
+            return "HISTORY";
+        case server_tag::resumed:
+            return "RESUMED";
         case server_tag::unknown:
             break;
     }
     return {};
+}
+
+bool is_resume_token(std::string_view word) {
+    return word.size() == 32 && std::ranges::all_of(word, [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 list_part split_list_part(std::string_view text) {
@@ -239,22 +270,15 @@ std::optional<std::string_view> find_limit(std::string_view limits, std::string_
 }
 
 std::optional<protocol_error> parse_protocol_error(std::string_view code) {
-    static constexpr std::array<protocol_error, 16> all = {
-        protocol_error::name_invalid,
-        protocol_error::name_taken,
-        protocol_error::no_such_user,
-        protocol_error::unknown_command,
-        protocol_error::usage,
-        protocol_error::line_too_long,
-        protocol_error::bad_encoding,
-        protocol_error::server_full,
-        protocol_error::too_many_from_address,
-        protocol_error::too_many_connections,
-        protocol_error::not_registered,
-        protocol_error::room_name_invalid,
-        protocol_error::not_in_room,
-        protocol_error::too_many_rooms,
-        protocol_error::no_such_room,
+    static constexpr std::array<protocol_error, 17> all = {
+        protocol_error::resume_failed,        protocol_error::name_invalid,
+        protocol_error::name_taken,           protocol_error::no_such_user,
+        protocol_error::unknown_command,      protocol_error::usage,
+        protocol_error::line_too_long,        protocol_error::bad_encoding,
+        protocol_error::server_full,          protocol_error::too_many_from_address,
+        protocol_error::too_many_connections, protocol_error::not_registered,
+        protocol_error::room_name_invalid,    protocol_error::not_in_room,
+        protocol_error::too_many_rooms,       protocol_error::no_such_room,
         protocol_error::target_busy,
     };
     for (const auto e : all) {

@@ -11,7 +11,7 @@ namespace chat {
 /// The kind of a server->client line, from its upper-case tag.
 enum class server_tag {
     hello,    ///< `HELLO <version> <limits> <text>`: the server asks for a name
-    welcome,  ///< `WELCOME <your-name> <text>`: the name is accepted
+    welcome,  ///< `WELCOME <your-name> <token> <text>`: the name is accepted; `token` resumes
     msg,      ///< `MSG <room> <id> <time> <from> <text>`: a room message
     priv,     ///< `PRIV <id> <time> <from> <text>`: a private message to us
     me,       ///< `ME <room> <id> <time> <from> <action>`: an action
@@ -29,6 +29,8 @@ enum class server_tag {
     pong,     ///< `PONG [token]`
     bye,      ///< `BYE <text>`: the server closes this connection
     err,      ///< `ERR <code> <text>`
+    history,  ///< `HISTORY <room> <status> <count>`: the end of a replay of a room's history
+    resumed,  ///< `RESUMED <count> <status>`: the end of what a resume replayed
     unknown,  ///< an upper-case tag this client does not know (a newer server); `text` is the rest
 };
 
@@ -43,9 +45,12 @@ struct server_line {
     std::string_view name;      ///< sender (MSG, PRIV, ME), member (JOIN, LEAVE), old name (NICK),
                                 ///< your name (WELCOME), who set it (TOPIC)
     std::string_view new_name;  ///< NICK: the new name
-    std::string_view code;      ///< ERR: the error code; LEAVE: the reason; HELLO: the version
+    std::string_view code;      ///< ERR: the error code; LEAVE: the reason; HELLO: the version;
+                                ///< HISTORY, RESUMED: the status (complete, more, gap)
+    std::string_view token;     ///< WELCOME: the resume token (empty from a 2.0 server)
     std::string_view limits;    ///< HELLO: `key=value,...`
-    std::string_view count;     ///< JOINED: how many members the room has, you included
+    std::string_view count;     ///< JOINED: how many members the room has, you included;
+                                ///< HISTORY, RESUMED: how many messages were replayed
     std::string_view text;      ///< free text to end of line; PING/PONG: the token; USERS: the
                                 ///< names separated by spaces; ROOMS: the `room:members` entries;
                                 ///< unknown: all after the tag
@@ -58,6 +63,9 @@ std::string_view to_string(server_tag tag);
 /// line at all: empty, a tag that is not upper-case letters, or a known tag missing a required
 /// field. Never throws, never allocates: the server is untrusted input like any peer.
 std::optional<server_line> parse_server_line(std::string_view line);
+
+/// Whether `word` has the form of a resume token: 32 lower-case hex digits.
+bool is_resume_token(std::string_view word);
 
 /// Calls `f(std::string_view name)` for each name in a `USERS` line's `text`.
 template <class F>

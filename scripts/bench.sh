@@ -10,6 +10,8 @@
 #
 # --old-server PATH adds the target chat-old: that chat-server binary (a build from before rooms,
 # e.g. commit 9c99778), spoken to in chat/1 (chat-bench --protocol 1), in the one-room scenarios.
+# --base-server PATH adds chat-base: an earlier chat/2 build, in every scenario. The target
+# chat-disk is this build keeping its history in a SQLite file (chat: in memory only).
 # The rooms scenarios (r*, m*, j*) start chat-server with --default-room '' so that its clients
 # are in the run's rooms only; the join storms (j*) and memberships (m*) are chat-server's alone.
 # --quick shortens every scenario (for trying the script, not for quoting). --raw keeps every
@@ -31,6 +33,7 @@ raw_out=""
 quiet_wait=60
 heavy_runs=1
 CHAT_OLD_SERVER=
+CHAT_BASE_SERVER=
 BENCH_NICE=
 from_raw=""
 while [ $# -gt 0 ]; do
@@ -46,7 +49,8 @@ while [ $# -gt 0 ]; do
     --nice) BENCH_NICE=$2; shift 2 ;;
     --from-raw) from_raw=$2; shift 2 ;;
     --old-server) CHAT_OLD_SERVER=$2; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --base-server) CHAT_BASE_SERVER=$2; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -133,6 +137,7 @@ for entry in "${scenarios[@]}"; do
       [[ $target != chat* && $label == [mj]* ]] && continue
       target_args=(--target "$target")
       [ "$target" = chat-old ] && target_args=(--target chat --protocol 1)
+      [[ $target == chat-base || $target == chat-disk ]] && target_args=(--target chat)
       chat_flags=()
       [[ $label == [rmj]* ]] && chat_flags=(--default-room "")
       [ "$quiet_wait" -gt 0 ] && bench_wait_quiet "$quiet_wait"

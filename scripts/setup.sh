@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libboost1.81-dev libboost-program-options1.81-dev
-  libspdlog-dev libfmt-dev catch2 libsqlite3-dev
+  libspdlog-dev libfmt-dev catch2 libsqlite3-dev libsodium-dev
   libedit-dev tmux netcat-openbsd
   "$@"
 )

@@ -10,6 +10,10 @@ std::string_view to_string(close_reason reason) {
             return "quit";
         case close_reason::disconnected:
             return "disconnected";
+        case close_reason::connection_lost:
+            return "connection-lost";
+        case close_reason::resumed_elsewhere:
+            return "resumed-elsewhere";
         case close_reason::idle_timeout:
             return "idle-timeout";
         case close_reason::handshake_timeout:
@@ -35,6 +39,8 @@ leave_reason to_leave_reason(close_reason reason) {
         case close_reason::quit:
             return leave_reason::quit;
         case close_reason::disconnected:
+        case close_reason::connection_lost:
+        case close_reason::resumed_elsewhere:  // never told: the session lives on elsewhere
             return leave_reason::disconnected;
         case close_reason::idle_timeout:
         case close_reason::handshake_timeout:
@@ -55,12 +61,17 @@ leave_reason to_leave_reason(close_reason reason) {
 bool says_goodbye(close_reason reason) {
     switch (reason) {
         case close_reason::disconnected:
+        case close_reason::connection_lost:
         case close_reason::slow_consumer:
         case close_reason::io_error:
             return false;
         default:
             return true;
     }
+}
+
+bool keeps_session(close_reason reason) {
+    return reason == close_reason::connection_lost || reason == close_reason::io_error;
 }
 
 std::string_view bye_text(close_reason reason) {
@@ -79,7 +90,10 @@ std::string_view bye_text(close_reason reason) {
             return reply_text::bye_too_many;
         case close_reason::too_many_connections:
             return reply_text::bye_connecting_too_often;
+        case close_reason::resumed_elsewhere:
+            return reply_text::bye_resumed_elsewhere;
         case close_reason::disconnected:
+        case close_reason::connection_lost:
         case close_reason::slow_consumer:
         case close_reason::io_error:
             return reply_text::bye_other;  // none is sent: the peer cannot or will not read it

@@ -32,6 +32,19 @@ struct server_config {
     /// How long a receiver may stay past half of max_send_queue before it is dropped, and the
     /// most it may slow its senders down in all; 0: only the hard limit applies.
     std::chrono::milliseconds send_stall_timeout{10'000};
+    /// The history database; empty: none, history is kept in memory only.
+    std::string history_file = "chat-history.db";
+    std::size_t history_on_join = 50;    ///< messages replayed on join; 0: none
+    std::size_t history_max_page = 500;  ///< most messages one `/history` answers
+    /// Messages older than this are pruned from the database; 0: kept whatever their age.
+    std::chrono::milliseconds history_max_age{std::chrono::hours(24 * 30)};
+    std::uint64_t history_max_rows = 0;  ///< most messages kept in the database; 0: no limit
+    /// Messages per room kept in memory when there is no database (the whole history then).
+    std::size_t history_memory = 1000;
+    /// How long a lost connection's name and rooms wait for `/resume`; 0: no grace.
+    std::chrono::milliseconds resume_grace{120'000};
+    /// How long a resume token stays good after its session ends.
+    std::chrono::milliseconds resume_ttl{std::chrono::hours(24)};
     std::string log_level = "info";
     std::string log_file;  ///< empty: stderr
 };

@@ -5,11 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include "common/encode.hpp"
+#include "common/names.hpp"
 #include "common/reply_text.hpp"
 #include "common/room_names.hpp"
 #include "common/text_check.hpp"
 #include "common/text_util.hpp"
 #include "server/room.hpp"
+#include "server/room_history.hpp"
 
 namespace chat {
 
@@ -19,6 +21,37 @@ namespace {
 constexpr std::size_t max_ignores = 100;
 /// The most rooms one `/rooms` answer lists.
 constexpr std::size_t max_rooms_listed = 500;
+/// Messages a resume replays per turn of the event loop: a few hundred microseconds of work,
+/// so that a resume of ten thousand never holds the loop for long.
+constexpr std::size_t replay_part = 256;
+/// Notices (JOIN, LEAVE, NICK, TOPIC) a resume replay holds back at most; more are dropped.
+constexpr std::size_t max_held_notices = 4096;
+
+std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+/// What a detached session stands on: no peer, nothing sent.
+class detached_transport final : public transport {
+  public:
+    void deliver(const frame&, urgency) override {}
+    void close(close_reason, std::string_view) override {}
+    std::size_t queued_bytes() const override { return 0; }
+    std::string describe_peer() const override { return "detached"; }
+    bool logged() const override { return false; }
+    void continue_later() override {}
+};
+
+detached_transport& no_transport() {
+    static detached_transport t;
+    return t;
+}
+
+/// Whether `f` is a message line (MSG, ME, PRIV), which a resume replays from the history.
+bool is_message_frame(const frame& f) {
+    const std::string_view b = f.bytes();
+    return b.starts_with("MSG ") || b.starts_with("ME ") || b.starts_with("PRIV ");
+}
 
 }  // namespace
 
@@ -74,6 +107,14 @@ void connection::on_line(std::string_view line, clock::time_point now) {
 }
 
 void connection::handle_name(std::string_view line) {
+    if (split_word(line).first == "/resume") {  // no name starts with '/'
+        if (const auto req = parse_resume(line)) {
+            resume(*req);
+        } else {
+            send_error(protocol_error::usage, reply_text::usage("resume"));
+        }
+        return;
+    }
     const std::string_view wanted = trim(line, " \t");
     std::string chosen = wanted.empty() ? hub_.names.generate() : std::string(wanted);
     if (const auto fault = check_name(chosen); fault != name_fault::ok) {
@@ -87,7 +128,7 @@ void connection::handle_name(std::string_view line) {
     }
     name_ = std::move(chosen);
     state_ = state::registered;
-    reply(encode_welcome(hub_.directs, name_, reply_text::welcome(name_)));
+    welcome();
     if (transport_.logged()) {
         spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
     }
@@ -163,6 +204,12 @@ void connection::handle_command(std::string_view line) {
         case command_kind::unignore:
             unignore(cmd.target);
             return;
+        case command_kind::history:
+            show_history(cmd.target, cmd.text);
+            return;
+        case command_kind::resume:
+            send_error(protocol_error::usage, reply_text::resume_registered());
+            return;
         case command_kind::quit:
             transport_.close(close_reason::quit, cmd.text);
             return;
@@ -204,7 +251,7 @@ room* connection::member_room(std::string_view name) {
     return r;
 }
 
-void connection::join(std::string_view room_name) {
+void connection::join(std::string_view room_name, bool replay) {
     if (check_room_name(room_name) != room_name_fault::ok) {
         send_error(protocol_error::room_name_invalid, reply_text::room_name_invalid(room_name));
         return;
@@ -222,12 +269,31 @@ void connection::join(std::string_view room_name) {
         return;
     }
     room& r = existing != nullptr ? *existing : hub_.rooms.find_or_create(room_name);
-    // The joiner's confirmation comes before any other line of the room, the others' notice
-    // after: both are queued here, in this order, on one thread.
+    if (r.recent() == nullptr) {
+        // A new room: its recent history, and its topic if a store kept one.
+        r.set_recent(&hub_.messages.open_room(r.key()));
+        if (history_store* store = hub_.messages.store()) {
+            if (auto t = store->load_topic(r.key())) {
+                r.set_topic(std::move(*t));
+            }
+        }
+    }
+    // The joiner's confirmation comes before any other line of the room, then what was said
+    // there last, then live traffic; the others' notice after. All are queued here, in this
+    // order, on one thread, so nothing falls between the replay and the live lines.
     r.add(*this);
     current_ = &r;
     confirm_join(r);
+    if (replay && hub_.config.history_on_join > 0) {
+        replay_page(r, hub_.messages.latest(*r.recent(), r.key(), hub_.config.history_on_join));
+    }
     r.broadcast(encode_join(hub_.broadcasts, r.name(), name_), this, urgency::soon);
+    if (replay_ != nullptr) {
+        replay_->room_keys.push_back(r.key());  // joined while a resume replays
+    }
+    if (hub_.messages.store() != nullptr) {
+        save_resume_record(resume_tokens::open_ended);  // for a resume after a crash
+    }
 }
 
 void connection::confirm_join(const room& r) {
@@ -244,6 +310,9 @@ void connection::part(std::string_view room_name, std::string_view reason) {
     }
     reply(encode_parted(hub_.directs, r->name()));
     leave_room(membership_of(*r), leave_reason::part, reason, true);
+    if (hub_.messages.store() != nullptr) {
+        save_resume_record(resume_tokens::open_ended);
+    }
 }
 
 void connection::leave_room(std::size_t membership_index, leave_reason reason,
@@ -257,16 +326,28 @@ void connection::leave_room(std::size_t membership_index, leave_reason reason,
     if (current_ == &r) {
         current_ = rooms_.empty() ? nullptr : rooms_.back().where;
     }
+    if (r.empty()) {
+        hub_.messages.room_closed(r.key());
+    }
     hub_.rooms.remove_if_empty(r);
 }
 
 void connection::send_to_room(room& r, server_tag tag, std::string_view text) {
     SPDLOG_DEBUG("{} {} {}: {}", to_string(tag), r.name(), name_, text);
-    const decimal id{hub_.ids.next()};
-    const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
-    r.broadcast(encode_room_message(hub_.broadcasts, tag, r.name(), id.view(), time, name_, text),
-                this, urgency::now);
-    reply(encode_sent(hub_.directs, id.view(), time));
+    const std::uint64_t id = hub_.ids.next();
+    // Milliseconds are what is kept and what the time text shows, so a replay shows the same.
+    const std::int64_t at_ms = epoch_ms(std::chrono::system_clock::now());
+    const auto time = hub_.clock_text.format(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(at_ms)));
+    const decimal id_text{id};
+    // Recorded before it is queued for anyone; the server commits before any write.
+    hub_.messages.record_room(*r.recent(), r.key(),
+                              {id, tag == server_tag::me ? message_kind::me : message_kind::msg,
+                               at_ms, r.name(), name_, std::string(text)});
+    r.broadcast(
+        encode_room_message(hub_.broadcasts, tag, r.name(), id_text.view(), time, name_, text),
+        this, urgency::now);
+    reply(encode_sent(hub_.directs, id_text.view(), time));
 }
 
 void connection::send_private(std::string_view to, std::string_view text) {
@@ -288,10 +369,17 @@ void connection::send_private(std::string_view to, std::string_view text) {
         return;
     }
     // Private bodies never reach the log, at any level.
-    const decimal id{hub_.ids.next()};
-    const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
-    target->deliver(encode_private(hub_.directs, id.view(), time, name_, text), urgency::now);
-    reply(encode_sent(hub_.directs, id.view(), time));
+    const std::uint64_t id = hub_.ids.next();
+    const std::int64_t at_ms = epoch_ms(std::chrono::system_clock::now());
+    const auto time = hub_.clock_text.format(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(at_ms)));
+    const decimal id_text{id};
+    // Kept for the recipient's resume (it may be detached right now) under both parties' keys,
+    // the only two who can ever read it back.
+    hub_.messages.record_private(name_key(name_), name_key(target->name_),
+                                 {id, message_kind::priv, at_ms, {}, name_, std::string(text)});
+    target->deliver(encode_private(hub_.directs, id_text.view(), time, name_, text), urgency::now);
+    reply(encode_sent(hub_.directs, id_text.view(), time));
 }
 
 void connection::rename(std::string_view new_name) {
@@ -406,6 +494,9 @@ void connection::topic(std::string_view room_name, std::string_view text) {
     }
     const auto time = hub_.clock_text.format(std::chrono::system_clock::now());
     r->set_topic({std::string(text), name_, std::string(time)});
+    if (history_store* store = hub_.messages.store()) {
+        store->save_topic(r->key(), r->topic());
+    }
     r->broadcast(encode_topic(hub_.broadcasts, r->name(), name_, time, text), nullptr,
                  urgency::now);
 }
@@ -486,11 +577,20 @@ void connection::on_close(close_reason reason, std::string_view text) {
         return;
     }
     const bool was_registered = state_ == state::registered;
+    if (was_registered && keeps_session(reason) && hub_.config.resume_grace.count() > 0 &&
+        &transport_ != &no_transport()) {
+        detach();
+        return;
+    }
     state_ = state::gone;
+    replay_.reset();
     --hub_.connections;
     if (!was_registered) {
         return;
     }
+    // The token stays good for --resume-ttl: a later /resume brings the user back to these rooms.
+    save_resume_record(epoch_ms(std::chrono::system_clock::now()) +
+                       std::chrono::milliseconds(hub_.config.resume_ttl).count());
     // At shutdown everyone leaves at once: nobody needs the others' LEAVE.
     const bool notify = reason != close_reason::shutdown;
     while (!rooms_.empty()) {
@@ -527,6 +627,249 @@ std::optional<close_reason> connection::check_deadlines(clock::time_point now) {
             return std::nullopt;
     }
     return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+
+void connection::replay_line(const stored_message& m) {
+    const auto time = hub_.replay_clock_text.format(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(m.at_ms)));
+    const decimal id{m.id};
+    frame f = m.kind == message_kind::priv
+                  ? encode_private(hub_.directs, id.view(), time, m.sender, m.text)
+                  : encode_room_message(
+                        hub_.directs, m.kind == message_kind::me ? server_tag::me : server_tag::msg,
+                        m.room, id.view(), time, m.sender, m.text);
+    extra_cost_bytes_ += f.size;
+    reply(f);
+}
+
+void connection::replay_page(const room& r, const history_page& page) {
+    for (const auto& m : page.messages) {
+        replay_line(m);
+    }
+    reply(encode_history(hub_.directs, r.name(), page.status, page.messages.size()));
+}
+
+void connection::show_history(std::string_view room_name, std::string_view args) {
+    room* r = member_room(room_name);
+    if (r == nullptr) {
+        return;
+    }
+    const auto q = parse_history_query(args);
+    if (!q) {
+        send_error(protocol_error::usage, reply_text::usage("history"));
+        return;
+    }
+    const std::size_t default_limit =
+        hub_.config.history_on_join > 0 ? hub_.config.history_on_join : 50;
+    const std::size_t limit = std::min<std::uint64_t>(q->limit == 0 ? default_limit : q->limit,
+                                                      hub_.config.history_max_page);
+    room_history& ring = *r->recent();
+    switch (q->direction) {
+        case history_direction::latest:
+            replay_page(*r, hub_.messages.latest(ring, r->key(), limit));
+            return;
+        case history_direction::before:
+            replay_page(*r, hub_.messages.before(ring, r->key(), q->id, limit));
+            return;
+        case history_direction::after:
+            replay_page(*r, hub_.messages.after(ring, r->key(), q->id, limit));
+            return;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume
+
+void connection::welcome() {
+    const std::string token = new_resume_token();
+    token_ = hash_token(token);
+    if (hub_.messages.store() != nullptr) {
+        save_resume_record(resume_tokens::open_ended);  // a resume after a crash needs it
+    }
+    reply(encode_welcome(hub_.directs, name_, token, reply_text::welcome(name_)));
+}
+
+void connection::save_resume_record(std::int64_t expires_ms) {
+    std::vector<std::string> rooms;
+    rooms.reserve(rooms_.size());
+    for (const auto& m : rooms_) {
+        if (m.where != current_) {
+            rooms.push_back(m.where->name());
+        }
+    }
+    if (current_ != nullptr) {
+        rooms.push_back(current_->name());  // rejoined last, so current again
+    }
+    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms);
+}
+
+void connection::adopt(connection& from) {
+    name_ = std::move(from.name_);
+    rooms_ = std::move(from.rooms_);
+    from.rooms_.clear();
+    for (std::size_t i = 0; i < rooms_.size(); ++i) {
+        rooms_[i].where->members_[rooms_[i].slot].who = this;
+    }
+    current_ = std::exchange(from.current_, nullptr);
+    ignores_ = std::move(from.ignores_);
+    serial_ = from.serial_;  // /ignore follows the user, not the connection
+    private_budget_ = from.private_budget_;
+    token_ = from.token_;
+    hub_.names.transfer(name_, *this);
+    state_ = state::registered;
+    from.state_ = state::gone;
+    from.replay_.reset();
+    --hub_.connections;  // `from` counted itself, and its on_close does nothing now
+}
+
+void connection::detach() {
+    if (hub_.config.max_clients != 0 && hub_.detached.size() >= hub_.config.max_clients) {
+        // A storm of lost connections must not keep unbounded state: the oldest grace ends now.
+        expire_detached(hub_, clock::time_point::max(), 1);
+    }
+    auto d = std::make_unique<connection>(no_transport(), hub_, last_heard_);
+    d->adopt(*this);
+    d->detached_until_ = clock::now() + hub_.config.resume_grace;
+    if (transport_.logged()) {
+        spdlog::info(
+            "{} lost the connection; {} may resume for {} s", transport_.describe_peer(), d->name_,
+            std::chrono::duration_cast<std::chrono::seconds>(hub_.config.resume_grace).count());
+    }
+    hub_.detached.push_back(std::move(d));
+}
+
+std::size_t connection::expire_detached(hub& h, clock::time_point now, std::size_t at_most) {
+    std::size_t ended = 0;
+    std::erase_if(h.detached, [&](const std::unique_ptr<connection>& c) {
+        if (ended >= at_most || c->detached_until_ > now) {
+            return false;
+        }
+        ++ended;
+        spdlog::info("{}: no resume within the grace; leaving", c->name_);
+        c->on_close(close_reason::idle_timeout, {});  // LEAVE <room> <name> timeout
+        return true;
+    });
+    return ended;
+}
+
+void connection::resume(const resume_request& req) {
+    // Nothing but the error for a wrong token: the name alone must reveal nothing.
+    if (!is_resume_token(req.token)) {
+        send_error(protocol_error::resume_failed, reply_text::resume_unknown());
+        return;
+    }
+    const token_hash hash = hash_token(req.token);
+    connection* holder = hub_.names.find(req.name);
+    if (holder == nullptr || holder->token_ != hash) {
+        holder = nullptr;
+    }
+    std::optional<resume_record> record;
+    if (holder == nullptr) {
+        // Not a session that is alive or in its grace: one that ended, or from before a restart.
+        record = hub_.tokens.find(req.token, epoch_ms(std::chrono::system_clock::now()));
+        if (!record || name_key(record->name) != name_key(req.name)) {
+            send_error(protocol_error::resume_failed, reply_text::resume_unknown());
+            return;
+        }
+        if (hub_.names.look_alike(record->name) != nullptr) {
+            send_error(protocol_error::resume_failed, reply_text::resume_name_taken(record->name));
+            return;
+        }
+    }
+    hub_.tokens.erase(hash);  // a token is used once
+    if (holder != nullptr) {
+        // Detached in its grace, or still open (half-open after a network change, or another
+        // device): take it over; the rooms see nothing.
+        const bool detached = &holder->transport_ == &no_transport();
+        transport& old = holder->transport_;
+        adopt(*holder);
+        if (detached) {
+            std::erase_if(hub_.detached, [&](const auto& c) { return c.get() == holder; });
+        } else {
+            old.close(close_reason::resumed_elsewhere, {});
+        }
+        welcome();
+        for (const auto& m : rooms_) {
+            confirm_join(*m.where);
+        }
+    } else {
+        // After the grace, a clean leave or a restart: back into the rooms as a newcomer would
+        // come (the others see JOIN), without their latest lines (the replay below has them).
+        if (!hub_.names.claim(record->name, *this)) {
+            send_error(protocol_error::resume_failed, reply_text::resume_name_taken(record->name));
+            return;
+        }
+        name_ = record->name;
+        state_ = state::registered;
+        welcome();
+        for (const auto& name : record->rooms) {
+            if (check_room_name(name) == room_name_fault::ok &&
+                rooms_.size() < hub_.config.max_rooms) {
+                join(name, false);
+            }
+        }
+    }
+    if (transport_.logged()) {
+        spdlog::info("{} resumed as {} after id {}", transport_.describe_peer(), name_,
+                     req.last_id);
+    }
+    replay_ = std::make_unique<replay_state>();
+    replay_->after_id = req.last_id;
+    for (const auto& m : rooms_) {
+        replay_->room_keys.push_back(m.where->key());
+    }
+    continue_replay();
+}
+
+bool connection::continue_replay() {
+    if (replay_ == nullptr || state_ != state::registered) {
+        replay_.reset();
+        return false;
+    }
+    const std::string self = name_key(name_);
+    auto page = hub_.messages.missed(replay_->room_keys, self, replay_->after_id, replay_part);
+    replay_->gap = replay_->gap || page.status == page_status::gap;
+    for (const auto& m : page.messages) {
+        replay_->after_id = m.id;
+        const bool hidden = m.kind == message_kind::priv &&
+                            std::any_of(ignores_.begin(), ignores_.end(), [&](const ignored& i) {
+                                return i.key == name_key(m.sender);
+                            });
+        if (!hidden) {
+            replay_line(m);
+            ++replay_->count;
+        }
+    }
+    extra_cost_bytes_ = 0;  // a resume is not a flood: the replay costs no budget
+    // A gap is reported once, at the start of what is kept; what follows it may still be more.
+    const bool more = page.status == page_status::more ||
+                      (page.status == page_status::gap && !page.messages.empty());
+    if (more) {
+        transport_.continue_later();
+        return true;
+    }
+    finish_replay();
+    return false;
+}
+
+void connection::hold(const frame& f) {
+    // Messages are in the history and come in the replay, in order; notices wait for its end.
+    if (!is_message_frame(f) && replay_->held.size() < max_held_notices) {
+        replay_->held.push_back(f);
+    }
+}
+
+void connection::finish_replay() {
+    reply(encode_resumed(hub_.directs, replay_->count,
+                         replay_->gap ? page_status::gap : page_status::complete));
+    const auto held = std::move(replay_->held);
+    replay_.reset();
+    for (const frame& f : held) {
+        transport_.deliver(f, urgency::soon);
+    }
 }
 
 }  // namespace chat

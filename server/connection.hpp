@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "common/token_bucket.hpp"
 #include "server/close_reason.hpp"
 #include "server/hub.hpp"
+#include "server/stored_message.hpp"
 #include "server/transport.hpp"
 
 namespace chat {
@@ -33,6 +35,10 @@ class room;
 ///   registered: lines are commands. A connection is in 0 to max-rooms rooms; its current room
 ///               (the one a plain line goes to) is the one last joined, or last made current
 ///               by /join of a room it is already in.
+///   detached:   (not a state of this object: a copy of it, see `detach`) the connection was
+///               lost, not left; a core over no transport keeps the name and the rooms, which
+///               see nothing, until `/resume` adopts it or --resume-grace ends it (LEAVE
+///               timeout).
 ///   gone:       the name is free, each room it was in has seen one LEAVE (none at shutdown).
 ///               Nothing is queued any more. `on_close` is idempotent and the destructor runs it
 ///               silently, so no room can keep a pointer to a connection that is gone.
@@ -67,8 +73,26 @@ class connection {
     /// peer has been quiet for half the idle timeout.
     std::optional<close_reason> check_deadlines(clock::time_point now);
 
-    /// Queues `f` for the peer. Called by rooms, once per delivery.
-    void deliver(const frame& f, urgency when) { transport_.deliver(f, when); }
+    /// Queues `f` for the peer. Called by rooms, once per delivery. While a resume replays what
+    /// was missed, live lines wait (see `continue_replay`).
+    void deliver(const frame& f, urgency when) {
+        if (replay_ != nullptr) [[unlikely]] {
+            hold(f);
+            return;
+        }
+        transport_.deliver(f, when);
+    }
+
+    /// Replays the next part of what a resume missed; true when more remains, and the transport
+    /// is asked (`continue_later`) to call again once its queue has room. Parts are small so
+    /// that a resume of many messages never holds the event loop for long.
+    bool continue_replay();
+
+    /// Ends the sessions of lost connections whose grace has passed at `now` (their rooms see
+    /// `LEAVE ... timeout`). Returns how many ended.
+    /// Ends at most `at_most` of them.
+    static std::size_t expire_detached(hub& h, clock::time_point now,
+                                       std::size_t at_most = SIZE_MAX);
 
     bool registered() const { return state_ == state::registered; }
     /// Replies bytes beyond the ordinary that the last line cost (a long `USERS` or `ROOMS`),
@@ -86,6 +110,8 @@ class connection {
     std::size_t room_count() const { return rooms_.size(); }
     /// The room a plain line goes to, or null.
     const room* current_room() const { return current_; }
+    /// Whether a resume is still replaying what this connection missed.
+    bool replaying() const { return replay_ != nullptr; }
 
   private:
     friend class room;
@@ -95,7 +121,36 @@ class connection {
         std::uint32_t slot;  // where this connection is in where->members_
     };
 
+    /// Lines a resume replay held back from the rooms; keys of the rooms being replayed.
+    struct replay_state {
+        std::uint64_t after_id = 0;
+        std::size_t count = 0;
+        bool gap = false;
+        std::vector<std::string> room_keys;
+        std::vector<frame> held;
+    };
+
     void handle_name(std::string_view line);
+    /// `/resume` as the first line: takes over the session `req` names, or answers
+    /// `resume-failed` and stays in the handshake.
+    void resume(const resume_request& req);
+    /// Takes `from`'s name, rooms and settings as its own; `from` is gone after, and no room
+    /// notices anything.
+    void adopt(connection& from);
+    /// Keeps this session alive without a transport for --resume-grace: moves it into a
+    /// detached core owned by the hub.
+    void detach();
+    /// Issues a fresh resume token and sends `WELCOME`.
+    void welcome();
+    /// Records, with the token, what a later resume gives back: the name and the rooms.
+    void save_resume_record(std::int64_t expires_ms);
+    void hold(const frame& f);
+    void finish_replay();
+    /// Queues the original line of `m`.
+    void replay_line(const stored_message& m);
+    /// Queues `page`'s lines and `HISTORY <room> <status> <count>`.
+    void replay_page(const room& r, const history_page& page);
+    void show_history(std::string_view room_name, std::string_view args);
     void handle_command(std::string_view line);
     void reply(const frame& f) { transport_.deliver(f, urgency::now); }
     void send_error(protocol_error code, std::string_view text);
@@ -107,7 +162,8 @@ class connection {
     room* member_room(std::string_view name);
     /// Where `r` is in rooms_, or rooms_.size().
     std::size_t membership_of(const room& r) const;
-    void join(std::string_view room_name);
+    /// `replay`: whether the room's latest messages are replayed after `JOINED`.
+    void join(std::string_view room_name, bool replay = true);
     /// `JOINED`, and `TOPIC` when the room has one.
     void confirm_join(const room& r);
     void part(std::string_view room_name, std::string_view reason);
@@ -151,6 +207,9 @@ class connection {
         std::string shown;     // as the user typed it, for the list
     };
     std::vector<ignored> ignores_;
+    token_hash token_{};  // of this session's resume token; zero before registration
+    std::unique_ptr<replay_state> replay_;
+    clock::time_point detached_until_{};  // a detached core's end of grace
     state state_ = state::handshake;
 };
 

@@ -1,16 +1,24 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <memory_resource>
 #include <string>
+#include <vector>
 
 #include "common/frame_arena.hpp"
 #include "common/timestamp.hpp"
 #include "server/config.hpp"
+#include "server/history.hpp"
+#include "server/history_store.hpp"
 #include "server/name_directory.hpp"
+#include "server/resume_tokens.hpp"
 #include "server/room_directory.hpp"
 
 namespace chat {
+
+class connection;
 
 /// Hands out message ids: server-wide and increasing across rooms and private messages, so one
 /// number says "everything after this" for history and resume. A small class of its own so
@@ -18,6 +26,8 @@ namespace chat {
 class message_ids {
   public:
     std::uint64_t next() { return ++last_; }
+    /// Continues above `id` (the largest stored before a restart): no id is ever reused.
+    void continue_after(std::uint64_t id) { last_ = std::max(last_, id); }
     /// The last id handed out; 0 before the first.
     std::uint64_t last() const { return last_; }
 
@@ -30,14 +40,13 @@ class message_ids {
 struct hub {
     /// Frames for many members are encoded into `broadcasts`, frames for one into `directs`, so
     /// that what a room's members receive lies back to back and goes out as one range.
+    /// `store`: where the history is kept on disk; null: in memory only.
     hub(const server_config& c, frame_arena& broadcasts_arena, frame_arena& directs_arena,
-        std::uint64_t name_seed, std::pmr::memory_resource* memory)
-        : config(c),
-          broadcasts(broadcasts_arena),
-          directs(directs_arena),
-          names(name_seed, memory),
-          rooms(memory),
-          memory_resource(memory) {}
+        std::uint64_t name_seed, std::pmr::memory_resource* memory,
+        std::unique_ptr<history_store> store = nullptr);
+    ~hub();
+    hub(const hub&) = delete;
+    hub& operator=(const hub&) = delete;
 
     const server_config& config;
     frame_arena& broadcasts;
@@ -45,6 +54,15 @@ struct hub {
     name_directory names;
     room_directory rooms;
     message_ids ids;
+    /// Every message kept, for joins, /history and resumes.
+    history messages;
+    resume_tokens tokens;
+    /// Sessions whose connection was lost, waiting for /resume until their grace ends: each
+    /// keeps its name and rooms, and receives nothing (what it misses is in `messages`).
+    std::vector<std::unique_ptr<connection>> detached;
+    /// Formats the times of replayed messages (apart from `clock_text`, whose cache follows
+    /// the present).
+    timestamp_formatter replay_clock_text;
     /// Where connections keep their membership arrays.
     std::pmr::memory_resource* memory_resource;
     timestamp_formatter clock_text;

@@ -32,6 +32,10 @@ bool name_directory::rename(std::string_view old_name, std::string_view new_name
     return true;
 }
 
+void name_directory::transfer(std::string_view name, connection& owner) {
+    by_key_[name_skeleton(name)] = &owner;
+}
+
 void name_directory::release(std::string_view name) {
     by_key_.erase(name_skeleton(name));
 }

@@ -36,6 +36,9 @@ class name_directory {
     /// has `new_name` or a look-alike. One's own look-alikes are always allowed.
     bool rename(std::string_view old_name, std::string_view new_name, connection& owner);
 
+    /// Hands `name`, held now by someone, to `owner` (a session resumed by a new connection).
+    void transfer(std::string_view name, connection& owner);
+
     /// Frees `name`. Idempotent.
     void release(std::string_view name);
 

@@ -228,6 +228,25 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "dropped; its senders are slowed meanwhile; 0 for only the hard limit")(
         "shutdown-timeout", po::value<std::string>()->default_value("2"),
         "seconds to flush output to clients when stopping")(
+        "history-file", po::value<std::string>()->default_value(defaults.history_file),
+        "SQLite file the history is kept in; 'none' for memory only (lost at exit)")(
+        "history-on-join",
+        po::value<std::string>()->default_value(std::to_string(defaults.history_on_join)),
+        "messages replayed to whoever joins a room; 0 for none")(
+        "history-max-page",
+        po::value<std::string>()->default_value(std::to_string(defaults.history_max_page)),
+        "most messages one /history answers")(
+        "history-days", po::value<std::string>()->default_value("30"),
+        "days messages are kept in the history file; 0 for no age limit")(
+        "history-max-rows", po::value<std::string>()->default_value("0"),
+        "most messages kept in the history file (the oldest go first); 0 for no limit")(
+        "history-memory",
+        po::value<std::string>()->default_value(std::to_string(defaults.history_memory)),
+        "messages per room kept in memory with --history-file none")(
+        "resume-grace", po::value<std::string>()->default_value("120"),
+        "seconds a lost connection's name and rooms are kept for /resume; 0 for none")(
+        "resume-ttl", po::value<std::string>()->default_value("86400"),
+        "seconds a resume token stays good after its session ended")(
         "log-level", po::value<std::string>()->default_value(defaults.log_level),
         "trace, debug, info, warn, error, critical or off")(
         "log-file", po::value<std::string>(), "append the log to this file instead of stderr");
@@ -312,6 +331,25 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.idle_timeout = seconds_option(vm, "idle-timeout");
         c.shutdown_timeout = seconds_option(vm, "shutdown-timeout");
         c.send_stall_timeout = seconds_option(vm, "send-stall-timeout");
+        c.history_file = vm["history-file"].as<std::string>();
+        if (c.history_file == "none") {
+            c.history_file.clear();
+        } else if (c.history_file.empty()) {
+            throw bad_value{"--history-file must be a file name, or 'none' for memory only"};
+        }
+        c.history_on_join = number_option<std::size_t>(vm, "history-on-join", 0, 10'000);
+        c.history_max_page = number_option<std::size_t>(vm, "history-max-page", 1, 10'000);
+        const auto days = parse_decimal(vm["history-days"].as<std::string>(), 0, 100'000);
+        if (!days) {
+            throw bad_value{fmt::format("--history-days must be a number of days, not '{}'",
+                                        vm["history-days"].as<std::string>())};
+        }
+        c.history_max_age = std::chrono::milliseconds(static_cast<long long>(*days * 86'400'000));
+        c.history_max_rows =
+            number_option<std::uint64_t>(vm, "history-max-rows", 0, 1'000'000'000'000ULL);
+        c.history_memory = number_option<std::size_t>(vm, "history-memory", 1, 1'000'000);
+        c.resume_grace = seconds_option(vm, "resume-grace");
+        c.resume_ttl = seconds_option(vm, "resume-ttl");
         c.log_level = vm["log-level"].as<std::string>();
         static constexpr std::array<std::string_view, 7> levels = {
             "trace", "debug", "info", "warn", "error", "critical", "off"};

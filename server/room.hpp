@@ -8,18 +8,13 @@
 #include <vector>
 
 #include "common/frame_arena.hpp"
+#include "server/stored_message.hpp"
 #include "server/transport.hpp"
 
 namespace chat {
 
 class connection;
-
-/// A room's topic and who set it when.
-struct room_topic {
-    std::string text;
-    std::string setter;
-    std::string time;  ///< RFC 3339 UTC, as sent in `TOPIC`
-};
+class room_history;
 
 /// One named room: its members, its topic, and the fan-out of every frame sent to it. Holds
 /// members by plain pointer: a connection leaves every room before it goes (`connection`
@@ -34,13 +29,18 @@ struct room_topic {
 class room {
   public:
     /// Member arrays are allocated from `memory` (the connection pool).
-    room(std::string name, std::pmr::memory_resource* memory)
-        : name_(std::move(name)), members_(memory) {}
+    room(std::string name, std::string key, std::pmr::memory_resource* memory)
+        : name_(std::move(name)), key_(std::move(key)), members_(memory) {}
     room(const room&) = delete;
     room& operator=(const room&) = delete;
 
     /// The name as its creator spelled it, `#` included.
     const std::string& name() const { return name_; }
+    /// The name as rooms are compared (`room_key`): what the history is kept by.
+    const std::string& key() const { return key_; }
+    /// The room's recent messages (history::open_room); null until the first member joins.
+    room_history* recent() const { return recent_; }
+    void set_recent(room_history* h) { recent_ = h; }
     std::size_t size() const { return members_.size(); }
     bool empty() const { return members_.empty(); }
 
@@ -80,7 +80,9 @@ class room {
     };
 
     std::string name_;
+    std::string key_;
     std::pmr::vector<member> members_;
+    room_history* recent_ = nullptr;
     std::optional<room_topic> topic_;
     std::vector<frame> member_list_;  // empty: not encoded since the last change
     std::size_t next_first_ = 0;      // where the next broadcast starts in members_

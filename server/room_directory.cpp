@@ -12,14 +12,14 @@ room* room_directory::find(std::string_view name) const {
 room& room_directory::find_or_create(std::string_view name) {
     auto [it, inserted] = by_key_.try_emplace(room_key(name));
     if (inserted) {
-        it->second = std::make_unique<room>(std::string(name), memory_);
+        it->second = std::make_unique<room>(std::string(name), it->first, memory_);
     }
     return *it->second;
 }
 
 void room_directory::remove_if_empty(room& r) {
     if (r.empty()) {
-        by_key_.erase(room_key(r.name()));
+        by_key_.erase(r.key());
     }
 }
 

@@ -16,6 +16,16 @@ void room_history::append(stored_message m) {
     }
 }
 
+void room_history::forgot_up_to(std::uint64_t id) {
+    if (id == 0) {
+        return;
+    }
+    if (first_forgotten_ == 0) {
+        first_forgotten_ = 1;  // anything from the start may be missing
+    }
+    last_forgotten_ = std::max(last_forgotten_, id);
+}
+
 history_page room_history::before(std::uint64_t before_id, std::size_t limit) const {
     // kept_ is sorted by id: the first message at or past before_id bounds the candidates.
     const auto end =
@@ -26,7 +36,7 @@ history_page room_history::before(std::uint64_t before_id, std::size_t limit) co
     history_page page;
     page.messages.reserve(count);
     for (auto it = end - static_cast<std::ptrdiff_t>(count); it != end; ++it) {
-        page.messages.push_back(&*it);
+        page.messages.push_back(*it);
     }
     // Older ones kept: ask again. None kept, but some forgotten below before_id: a gap.
     if (available > count) {
@@ -46,7 +56,7 @@ history_page room_history::after(std::uint64_t after_id, std::size_t limit) cons
     history_page page;
     page.messages.reserve(count);
     for (auto it = begin; it != begin + static_cast<std::ptrdiff_t>(count); ++it) {
-        page.messages.push_back(&*it);
+        page.messages.push_back(*it);
     }
     // Something after after_id was forgotten: whatever this page holds, the asker missed it, and
     // a resume must say so before anything else.

@@ -3,33 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <string>
-#include <vector>
+
+#include "server/stored_message.hpp"
 
 namespace chat {
-
-/// One room message as it was sent: what a replay needs to send the original line again.
-struct stored_message {
-    std::uint64_t id = 0;
-    bool action = false;  ///< `ME` rather than `MSG`
-    std::string time;     ///< RFC 3339 UTC, as sent
-    std::string sender;
-    std::string text;
-};
-
-/// How a page of history ends, as `HISTORY <room> <status> <count>` will say it.
-enum class page_status {
-    complete,  ///< nothing further in that direction
-    more,      ///< more is kept: ask again from the page's end
-    gap,       ///< some of what was asked for is no longer kept (retention passed)
-};
-
-/// A page of messages, oldest first, pointing into the history it came from (valid until the
-/// next `append`).
-struct history_page {
-    std::vector<const stored_message*> messages;
-    page_status status = page_status::complete;
-};
 
 /// The most recent messages of one room, in memory: what a join replays and what most
 /// `/history` pages are served from without touching the database. Holds at most `capacity`
@@ -39,8 +16,17 @@ class room_history {
   public:
     explicit room_history(std::size_t capacity) : capacity_(capacity) {}
 
+    std::size_t capacity() const { return capacity_; }
+    /// The newest id kept, 0 when none.
+    std::uint64_t last_id() const { return kept_.empty() ? 0 : kept_.back().id; }
+
     /// Keeps `m`, whose id is larger than every id kept before; forgets the oldest past capacity.
     void append(stored_message m);
+
+    /// Records that messages up to `id` may have existed and are not kept here (history that
+    /// was never loaded, or a room forgotten to make room for others): pages reaching there
+    /// say `gap`.
+    void forgot_up_to(std::uint64_t id);
 
     /// Up to `limit` messages with an id below `before_id`, the newest of them, oldest first.
     history_page before(std::uint64_t before_id, std::size_t limit) const;

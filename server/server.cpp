@@ -20,6 +20,7 @@
 #include "server/exact_allocator.hpp"
 #include "server/peer_address.hpp"
 #include "server/session.hpp"
+#include "server/sqlite_history_store.hpp"
 
 namespace chat {
 
@@ -52,6 +53,27 @@ constexpr std::size_t log_per_window = 20;
 constexpr auto log_window = std::chrono::seconds(10);
 constexpr std::size_t log_clients_tracked = 256;
 
+/// The history file the options name, opened and migrated; null for memory only. Throws with a
+/// one-line reason (the daemon then exits 1) for a file it cannot use: not a database, a newer
+/// schema, no permission.
+std::unique_ptr<history_store> open_history(const server_config& c) {
+    if (c.history_file.empty()) {
+        return nullptr;
+    }
+    auto store = sqlite_history_store::open(c.history_file);
+    if (!store) {
+        throw std::runtime_error(
+            fmt::format("history file '{}': {}", c.history_file, store.error().message));
+    }
+    return std::move(store.value());
+}
+
+std::int64_t epoch_ms_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::size_t chunk_size_for(std::size_t max_line) {
     // A frame is the line plus a header of at most ~100 bytes; keep several frames per chunk.
     return std::max(std::size_t{64} * 1024, (max_line + 256) * 4);
@@ -64,7 +86,8 @@ server::server(asio::io_context& io, const server_config& config, slab_pool& con
       connection_memory_(connection_memory),
       room_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
       direct_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
-      hub_(config_, room_arena_, direct_arena_, std::random_device{}(), &connection_memory_),
+      hub_(config_, room_arena_, direct_arena_, std::random_device{}(), &connection_memory_,
+           open_history(config_)),
       sessions_(config_.ipv6_prefix, &connection_memory_),
       writes_(io),
       read_buffer_(read_buffer_size),
@@ -87,6 +110,15 @@ server::server(asio::io_context& io, const server_config& config, slab_pool& con
         .idle_timeout = std::chrono::duration<double>(config_.idle_timeout).count(),
         .handshake_timeout = std::chrono::duration<double>(config_.handshake_timeout).count(),
     });
+    if (config_.history_file.empty()) {
+        spdlog::info("history: in memory only ({} messages per room), lost at exit",
+                     config_.history_memory);
+    } else {
+        spdlog::info("history: {} (ids continue after {})", config_.history_file, hub_.ids.last());
+        maintenance_ = std::make_unique<history_maintenance>(
+            config_.history_file, history_retention{.max_age = config_.history_max_age,
+                                                    .max_rows = config_.history_max_rows});
+    }
     const tcp::endpoint endpoint{asio::ip::make_address(config_.bind), config_.port};
     const auto fail = [&](const error_code& ec) {
         throw std::runtime_error(
@@ -261,14 +293,17 @@ void server::sweep() {
     for (auto& [s, reason] : due) {
         s->on_deadline(reason);
     }
+    connection::expire_detached(hub_, now);
     report_unlogged(now);
     connect_limiter_.expire(now);
     if (++sweeps_since_trim_check_ >= sweeps_per_trim_check) {
         sweeps_since_trim_check_ = 0;
         trimmer_.check(hub_.ids.last(), room_arena_, direct_arena_);
+        hub_.tokens.expire(epoch_ms_now());
     }
     if (stopping_ && sessions_.size() == 0) {
         report_unlogged(std::chrono::steady_clock::time_point::max());  // windows not yet over
+        hub_.messages.commit();  // the last lines and the sessions' resume records
         spdlog::info("all connections closed; exiting");
         return;  // nothing left: let io.run() return
     }

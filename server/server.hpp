@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +23,8 @@
 #include "server/write_scheduler.hpp"
 
 namespace chat {
+
+class history_maintenance;
 
 /// The daemon: accepts connections, enforces connection limits, walks the sessions
 /// for deadlines, and stops gracefully. Runs on the `io_context` it is given, on one thread.
@@ -97,6 +100,8 @@ class server {
     boost::asio::steady_timer accept_retry_;
     boost::asio::steady_timer sweep_timer_;
     memory_trimmer trimmer_;
+    /// Checkpoints and prunes the history file off the loop; null without one.
+    std::unique_ptr<history_maintenance> maintenance_;
     int sweeps_since_trim_check_ = 0;
     connection_rate_limiter<boost::asio::ip::address> connect_limiter_;
     log_limiter<arrival_key, arrival_key_hash> connection_log_;

@@ -104,7 +104,8 @@ void session::on_readable(const error_code& ec) {
             return;
         }
         if (read_ec) {
-            close(is_disconnect(read_ec) ? close_reason::disconnected : close_reason::io_error);
+            // The end of input came as EOF above: an error here is the network failing.
+            close(is_disconnect(read_ec) ? close_reason::connection_lost : close_reason::io_error);
             return;
         }
         if (state_ == state::closing) {
@@ -290,6 +291,29 @@ void session::refuse_output(close_reason reason) {
     asio::post(ctx_.io, [self = shared_from_this(), reason] { self->close(reason); });
 }
 
+void session::continue_later() {
+    // The next part of a resume's replay once this peer has taken most of the last: a replay
+    // must neither hold the loop nor fill the queue up to the slow-consumer limit.
+    const std::size_t limit = ctx_.config.max_send_queue;
+    const std::size_t mark =
+        limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 4);
+    auto next = [self = shared_from_this()] {
+        if (self->is_open() && self->core_.replaying()) {
+            self->core_.continue_replay();
+        }
+    };
+    if (out_.bytes() < mark) {
+        asio::post(ctx_.io, std::move(next));
+        return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(ctx_.io, std::chrono::milliseconds(2));
+    timer->async_wait([self = shared_from_this(), timer](const error_code& ec) {
+        if (!ec && self->is_open()) {
+            self->continue_later();
+        }
+    });
+}
+
 void session::schedule_flush() {
     if (!flush_scheduled_ && !waiting_writable_) {
         flush_scheduled_ = true;
@@ -298,6 +322,9 @@ void session::schedule_flush() {
 }
 
 session::write_result session::write_queued() {
+    // Nothing is shown before it is stored: whatever this turn recorded is committed before any
+    // byte of it can reach a socket. Once per turn in practice; a flag test otherwise.
+    ctx_.chat.messages.commit();
     std::array<std::string_view, iov_batch> ranges;
     std::array<iovec, iov_batch> iov{};
     while (!out_.empty()) {
@@ -319,7 +346,7 @@ session::write_result session::write_queued() {
             }
             const error_code ec(errno, boost::system::system_category());
             write_failure_ =
-                is_disconnect(ec) ? close_reason::disconnected : close_reason::io_error;
+                is_disconnect(ec) ? close_reason::connection_lost : close_reason::io_error;
             out_.clear();
             return write_result::failed;
         }

@@ -71,6 +71,7 @@ class session final : public transport,
     void abandon();
     std::size_t queued_bytes() const override { return out_.bytes(); }
     bool logged() const override { return logged_; }
+    void continue_later() override;
 
     /// Writes as much of the queue as the socket takes. Called by the write scheduler.
     void flush() override;

@@ -31,6 +31,10 @@ class transport {
     /// The peer, for log lines.
     virtual std::string describe_peer() const = 0;
 
+    /// Asks for the core's `continue_replay` from a later handler, soon when little is queued for
+    /// the peer and once it has read more otherwise.
+    virtual void continue_later() = 0;
+
     /// Whether this connection's comings and goings are logged: false for one past the
     /// connection log's limit in a connection storm (see server).
     virtual bool logged() const = 0;

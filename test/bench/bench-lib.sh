@@ -5,7 +5,9 @@
 
 # bench_find_build DIR: sets CHAT_SERVER and CHAT_BENCH from a CMake build directory. The target
 # chat-old is the chat-server binary in $CHAT_OLD_SERVER (the server before rooms, spoken to in
-# chat/1), when that is set.
+# chat/1), when that is set; chat-base is $CHAT_BASE_SERVER, an earlier chat/2 build to compare
+# with side by side. chat keeps its history in memory only; chat-disk is the same binary keeping
+# it in a SQLite file (a fresh one per run, removed by bench_stop).
 bench_find_build() {
   local dir=$1
   CHAT_SERVER=$dir/server/chat-server
@@ -51,13 +53,20 @@ bench_start() {
   [ -n "${BENCH_NICE:-}" ] && pin=(nice -n "$BENCH_NICE" "${pin[@]}")
   SERVER_PORT=$("$CHAT_BENCH" free-port) || return 1
   case $target in
-    chat | chat-old)
+    chat | chat-old | chat-base | chat-disk)
       local extra=()
-      if [ "$target" = chat-old ]; then
-        server=$CHAT_OLD_SERVER
-      else
-        extra=(--connect-rate 0)  # a flag the old build does not know
-      fi
+      case $target in
+        chat-old) server=$CHAT_OLD_SERVER ;;
+        chat-base)
+          server=$CHAT_BASE_SERVER
+          extra=(--connect-rate 0)
+          ;;
+        chat) extra=(--connect-rate 0 --history-file none) ;;
+        chat-disk)
+          BENCH_HISTORY_DIR=$(mktemp -d)
+          extra=(--connect-rate 0 --history-file "$BENCH_HISTORY_DIR/history.db")
+          ;;
+      esac
       "${pin[@]}" "$server" --port "$SERVER_PORT" --rate 0 --max-per-ip 0 --max-clients 0 \
         --idle-timeout 0 --max-send-queue $((64 << 20)) --log-level warn "${extra[@]}" "$@" &
       ;;
@@ -85,12 +94,22 @@ bench_stop() {
     wait "$SERVER_PID" 2>/dev/null
     SERVER_PID=
   fi
+  if [ -n "${BENCH_HISTORY_DIR:-}" ]; then
+    if [ -f "$BENCH_HISTORY_DIR/history.db" ]; then
+      # What the run stored, for docs/performance.md: the file after its last checkpoint.
+      echo "history file: $(du -b "$BENCH_HISTORY_DIR/history.db" | cut -f1) bytes" \
+        "$(du -bc "$BENCH_HISTORY_DIR"/history.db* | tail -1 | cut -f1) with WAL" >&2
+    fi
+    rm -rf "$BENCH_HISTORY_DIR"
+    BENCH_HISTORY_DIR=
+  fi
 }
 
 # bench_have TARGET: whether that server is installed (chat always is, once built).
 bench_have() {
   case $1 in
-    chat) return 0 ;;
+    chat | chat-disk) return 0 ;;
+    chat-base) [ -n "${CHAT_BASE_SERVER:-}" ] && [ -x "$CHAT_BASE_SERVER" ] ;;
     chat-old) [ -n "${CHAT_OLD_SERVER:-}" ] && [ -x "$CHAT_OLD_SERVER" ] ;;
     redis) command -v redis-server >/dev/null ;;
     nats) command -v nats-server >/dev/null ;;

@@ -2,7 +2,7 @@
 // encoders with the parser that reads them back, on any bytes. The parser must map every line to a
 // kind whose fields are views into that line and fit the kind; the name rules must agree with their
 // documented set and ignore case; an encoded line must be exactly its fields joined by spaces and
-// one `\n`.
+// one `\n`; `/history` and `/resume` arguments read back to the numbers in them.
 //
 // Input: the whole input is parsed as a command line and checked as a name; its first bytes
 // also seed the name generator.
@@ -96,6 +96,27 @@ void check_command(std::string_view line) {
             FUZZ_CHECK(line.starts_with('/'));
             FUZZ_CHECK(cmd.text.empty() || (cmd.text.front() != ' ' && cmd.text.back() != ' '));
             break;
+    }
+}
+
+/// `/history`'s arguments and `/resume`: what they accept reads back to the same numbers, and a
+/// resume's fields are words of the line.
+void check_history_and_resume(std::string_view line) {
+    if (const auto q = chat::parse_history_query(line)) {
+        if (q->direction != chat::history_direction::latest) {
+            const std::string id = std::to_string(q->id);
+            FUZZ_CHECK(line.find(id) != std::string_view::npos);
+        }
+        if (q->limit != 0) {
+            FUZZ_CHECK(line.find(std::to_string(q->limit)) != std::string_view::npos);
+        }
+    }
+    if (const auto r = chat::parse_resume(line)) {
+        FUZZ_CHECK(line.starts_with("/resume"));
+        FUZZ_CHECK(inside(r->name, line) && inside(r->token, line));
+        FUZZ_CHECK(!r->name.empty() && r->name.find(' ') == std::string_view::npos);
+        FUZZ_CHECK(!r->token.empty() && r->token.find(' ') == std::string_view::npos);
+        FUZZ_CHECK(line.find(std::to_string(r->last_id)) != std::string_view::npos);
     }
 }
 
@@ -223,6 +244,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_encode(input);
     check_room_name(input);
     check_round_trip(input);
+    check_history_and_resume(input);
 
     std::uint64_t seed = 0;
     std::memcpy(&seed, data, size < sizeof seed ? size : sizeof seed);

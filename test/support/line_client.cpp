@@ -172,6 +172,8 @@ std::string line_client::register_as(std::string_view name, std::string_view def
     }
     const auto rest = welcome->substr(8);
     std::string accepted = rest.substr(0, rest.find(' '));
+    const auto after_name = rest.substr(std::min(rest.size(), accepted.size() + 1));
+    token_ = after_name.substr(0, after_name.find(' '));
     if (!default_room.empty()) {
         // Queued with WELCOME in one step of the daemon: nothing can come between them.
         const std::string expected = "JOINED " + std::string(default_room) + " ";
@@ -179,6 +181,14 @@ std::string line_client::register_as(std::string_view name, std::string_view def
         if (!joined || joined->rfind(expected, 0) != 0) {
             throw std::runtime_error("no " + expected + "right after WELCOME for " + accepted +
                                      " (got '" + joined.value_or("nothing") + "')");
+        }
+        // The room's latest messages and their HISTORY line were queued in the same step: when
+        // the daemon replays history on join, they are here already.
+        if (buffer_.starts_with("HISTORY ") || buffer_.starts_with("MSG ") ||
+            buffer_.starts_with("ME ") || buffer_.starts_with("TOPIC ")) {
+            if (!read_until("HISTORY " + std::string(default_room) + " ")) {
+                throw std::runtime_error("no HISTORY after the join replay for " + accepted);
+            }
         }
     }
     return accepted;

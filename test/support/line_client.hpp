@@ -49,6 +49,9 @@ class line_client {
     /// name; throws if any of those lines does not come.
     std::string register_as(std::string_view name, std::string_view default_room = lobby);
 
+    /// The resume token of the WELCOME `register_as` read.
+    const std::string& token() const { return token_; }
+
     /// Half-closes: sends FIN, keeps reading.
     void shutdown_send();
     /// Closes the socket at once (abortive if `reset`).
@@ -62,6 +65,7 @@ class line_client {
 
     int fd_ = -1;
     std::string buffer_;
+    std::string token_;
     std::vector<std::string> skipped_;
     bool eof_ = false;
 };

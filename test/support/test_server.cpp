@@ -83,9 +83,11 @@ std::string server_binary() {
 test_server::test_server(std::vector<std::string> args)
     : stderr_path_(temp_path("server-log")), log_path_(stderr_path_) {
     bool has_port = false;
+    bool has_history_file = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         has_port = has_port || a == "--port" || a.rfind("--port=", 0) == 0;
+        has_history_file = has_history_file || a.rfind("--history-file", 0) == 0;
         if (a == "--log-file" && i + 1 < args.size()) {
             log_path_ = args[i + 1];
         } else if (a.rfind("--log-file=", 0) == 0) {
@@ -98,6 +100,11 @@ test_server::test_server(std::vector<std::string> args)
     }
     if (!has_port) {
         args.insert(args.begin(), {"--port", "0"});
+    }
+    if (!has_history_file) {
+        // Tests that keep history on disk name a file of their own; no other test leaves one
+        // behind in the working directory.
+        args.insert(args.begin(), {"--history-file", "none"});
     }
     const int log_fd = ::open(stderr_path_.c_str(), O_WRONLY | O_TRUNC);
     pid_ = spawn(server_binary(), args, log_fd, log_fd);

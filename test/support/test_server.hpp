@@ -16,7 +16,8 @@ namespace chat::test {
 /// the test owns that file.
 class test_server {
   public:
-    /// Starts the server with `args` added to the defaults and waits (bounded) until it logs the
+    /// Starts the server with `args` added to the defaults (`--history-file none` unless `args`
+    /// name one) and waits (bounded) until it logs the
     /// port it bound. Throws std::runtime_error if it does not come up.
     explicit test_server(std::vector<std::string> args = {});
     ~test_server();

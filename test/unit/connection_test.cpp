@@ -20,110 +20,13 @@
 #include "server/config.hpp"
 #include "server/connection.hpp"
 #include "server/hub.hpp"
+#include "test/unit/fake_connection.hpp"
 
 using namespace chat;
 
-namespace {
+using namespace chat::test;
 
-using clock_type = connection::clock;
-const clock_type::time_point t0{};
-
-/// Records what the core queues, line by line, and plays the transport's part in closing.
-class fake_transport final : public transport {
-  public:
-    void deliver(const frame& f, urgency) override {
-        auto bytes = f.bytes();
-        REQUIRE(bytes.ends_with('\n'));
-        bytes.remove_suffix(1);
-        lines_.emplace_back(bytes);
-    }
-    void close(close_reason reason, std::string_view text) override {
-        closed = reason;
-        core->on_close(reason, text);
-    }
-    std::string describe_peer() const override { return "test-peer"; }
-    std::size_t queued_bytes() const override { return queued; }
-    bool logged() const override { return true; }
-
-    /// Everything queued since the last call.
-    std::vector<std::string> take() { return std::exchange(lines_, {}); }
-
-    connection* core = nullptr;
-    std::optional<close_reason> closed;
-    std::size_t queued = 0;  // what the test says the peer has not read yet
-
-  private:
-    std::vector<std::string> lines_;
-};
-
-/// One server's shared state, as the daemon builds it.
-struct world {
-    explicit world(server_config c = {}) : config(std::move(c)) {
-        spdlog::set_level(spdlog::level::off);
-        h.hello_limits = "max-line=4096";
-    }
-    server_config config;
-    frame_arena broadcasts{4096};
-    frame_arena directs{4096};
-    hub h{config, broadcasts, directs, 7, std::pmr::get_default_resource()};
-};
-
-/// A connected client: a core over a fake transport.
-class client {
-  public:
-    explicit client(world& w) : core_(transport_, w.h, t0) {
-        transport_.core = &core_;
-        core_.start();
-    }
-    /// Connects and registers as `name`, and forgets the greeting lines.
-    client(world& w, std::string_view name) : client(w) {
-        send(name);
-        REQUIRE(core_.registered());
-        take();
-    }
-    void send(std::string_view line, clock_type::time_point at = t0) { core_.on_line(line, at); }
-    std::vector<std::string> take() { return transport_.take(); }
-    connection& core() { return core_; }
-    fake_transport& transport() { return transport_; }
-
-  private:
-    fake_transport transport_;
-    connection core_;
-};
-
-using lines = std::vector<std::string>;
-
-/// `line` with its id and time fields (MSG, ME, PRIV, SENT, TOPIC) replaced by `ID` and `T`.
-std::string masked(const std::string& line) {
-    const auto parsed = parse_server_line(line);
-    REQUIRE(parsed);
-    std::string out = line;
-    const auto replace = [&](std::string_view field, std::string_view with) {
-        if (!field.empty()) {
-            out.replace(static_cast<std::size_t>(field.data() - line.data()), field.size(), with);
-        }
-    };
-    // Replace from the right so earlier offsets stay valid: time comes after id on every line.
-    replace(parsed->time, "T");
-    replace(parsed->id, "ID");
-    return out;
-}
-
-lines masked(const lines& ls) {
-    lines out;
-    for (const auto& l : ls) {
-        out.push_back(masked(l));
-    }
-    return out;
-}
-
-std::string field(const std::string& line, std::string_view server_line::*member) {
-    const auto parsed = parse_server_line(line);
-    REQUIRE(parsed);
-    return std::string((*parsed).*member);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a new connection is greeted with HELLO chat/2", "[connection]") {
     world w;
@@ -138,8 +41,9 @@ TEST_CASE("registering puts the user in the default room and tells its members",
     client bob(w);
     bob.take();
     bob.send("  bob ");
-    CHECK(bob.take() == lines{"WELCOME bob Hello bob! /help lists the commands.",
-                              "JOINED #lobby 2 you are now talking in #lobby"});
+    CHECK(masked(bob.take()) == lines{"WELCOME bob TOKEN Hello bob! /help lists the commands.",
+                                      "JOINED #lobby 2 you are now talking in #lobby",
+                                      "HISTORY #lobby complete 0"});
     CHECK(alice.take() == lines{"JOIN #lobby bob"});
     CHECK(bob.core().name() == "bob");
     CHECK(bob.core().room_count() == 1);
@@ -176,7 +80,7 @@ TEST_CASE("with no default room a plain line has nowhere to go", "[connection]")
     client c(w);
     c.take();
     c.send("carol");
-    CHECK(c.take() == lines{"WELCOME carol Hello carol! /help lists the commands."});
+    CHECK(masked(c.take()) == lines{"WELCOME carol TOKEN Hello carol! /help lists the commands."});
     c.send("hello?");
     c.send("/me waves");
     c.send("/who");
@@ -188,7 +92,8 @@ TEST_CASE("with no default room a plain line has nowhere to go", "[connection]")
     }
     c.send("/join #a");
     c.send("now");
-    CHECK(masked(c.take()) == lines{"JOINED #a 1 you are now talking in #a", "SENT ID T"});
+    CHECK(masked(c.take()) ==
+          lines{"JOINED #a 1 you are now talking in #a", "HISTORY #a complete 0", "SENT ID T"});
 }
 
 TEST_CASE("a room message reaches the other members once, and the sender gets SENT",
@@ -222,9 +127,11 @@ TEST_CASE("rooms are separate, and #room text talks to a room without switching"
     alice.take();
     bob.take();
     alice.send("/join #rust");
-    CHECK(alice.take() == lines{"JOINED #rust 1 you are now talking in #rust"});
+    CHECK(alice.take() ==
+          lines{"JOINED #rust 1 you are now talking in #rust", "HISTORY #rust complete 0"});
     bob.send("/join #RUST");
-    CHECK(bob.take() == lines{"JOINED #rust 2 you are now talking in #rust"});  // as created
+    CHECK(bob.take() == lines{"JOINED #rust 2 you are now talking in #rust",
+                              "HISTORY #rust complete 0"});  // as created
     CHECK(alice.take() == lines{"JOIN #rust bob"});
     CHECK(lurker.take().empty());  // nothing of #rust reaches #lobby
 
@@ -319,7 +226,8 @@ TEST_CASE("an empty room disappears with its topic", "[connection]") {
     alice.send("/topic #tmp");
     CHECK(alice.take() == lines{"ERR no-such-room there is no room #tmp; /rooms lists them"});
     alice.send("/join #tmp");
-    CHECK(alice.take() == lines{"JOINED #tmp 1 you are now talking in #tmp"});  // no TOPIC
+    CHECK(alice.take() == lines{"JOINED #tmp 1 you are now talking in #tmp",
+                                "HISTORY #tmp complete 0"});  // no TOPIC
 }
 
 TEST_CASE("topics are set by members, shown to all, and sent on join", "[connection]") {
@@ -338,8 +246,8 @@ TEST_CASE("topics are set by members, shown to all, and sent on join", "[connect
     bob.send("/topic #a mine now");  // only members may set it
     CHECK(bob.take()[0].starts_with("ERR not-in-room "));
     bob.send("/join #a");
-    CHECK(masked(bob.take()) ==
-          lines{"JOINED #a 2 you are now talking in #a", "TOPIC #a alice T all about a"});
+    CHECK(masked(bob.take()) == lines{"JOINED #a 2 you are now talking in #a",
+                                      "TOPIC #a alice T all about a", "HISTORY #a complete 0"});
     bob.send("/join #lobby");
     bob.send("/join #a");  // switching back shows the topic again
     CHECK(masked(bob.take()) == lines{"JOINED #lobby 2 you are now talking in #lobby",
@@ -503,7 +411,9 @@ TEST_CASE("closing says LEAVE once in each room, with the reason", "[connection]
 }
 
 TEST_CASE("leaving for other reasons names them, at shutdown nobody is told", "[connection]") {
-    world w;
+    server_config no_grace;
+    no_grace.resume_grace = std::chrono::milliseconds(0);  // a lost connection leaves at once
+    world w(no_grace);
     client bob(w, "bob");
     for (const auto& [reason, wire] : std::vector<std::pair<close_reason, std::string>>{
              {close_reason::disconnected, "disconnected"},

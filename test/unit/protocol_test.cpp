@@ -2,10 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/encode.hpp"
+#include "common/frame_arena.hpp"
 #include "common/protocol.hpp"
+#include "common/server_line.hpp"
 
 using chat::command_kind;
 using chat::parse_command;
+using namespace chat;
 
 TEST_CASE("plain lines are messages to the current room", "[protocol]") {
     const auto c = parse_command("hello there");
@@ -229,4 +233,83 @@ TEST_CASE("every command /help lists is one the parser knows", "[protocol]") {
         INFO(line);
         CHECK(parse_command(line).kind != command_kind::unknown);
     }
+}
+
+TEST_CASE("/history takes an optional room, a direction with an id, and a limit", "[protocol]") {
+    auto cmd = parse_command("/history");
+    CHECK(cmd.kind == command_kind::history);
+    CHECK(cmd.target.empty());
+    cmd = parse_command("/history #rust before 120 30");
+    CHECK(cmd.kind == command_kind::history);
+    CHECK(cmd.target == "#rust");
+    CHECK(cmd.text == "before 120 30");
+    auto q = parse_history_query(cmd.text);
+    REQUIRE(q);
+    CHECK(q->direction == history_direction::before);
+    CHECK(q->id == 120);
+    CHECK(q->limit == 30);
+    q = parse_history_query("after 7");
+    REQUIRE(q);
+    CHECK(q->direction == history_direction::after);
+    CHECK(q->id == 7);
+    CHECK(q->limit == 0);
+    q = parse_history_query("25");
+    REQUIRE(q);
+    CHECK(q->direction == history_direction::latest);
+    CHECK(q->limit == 25);
+    q = parse_history_query("");
+    REQUIRE(q);
+    CHECK(q->direction == history_direction::latest);
+    for (const char* bad : {"before", "before x", "after -1", "0", "10 20", "since 5",
+                            "before 99999999999999999999", "before 5 5 5"}) {
+        CHECK_FALSE(parse_history_query(bad));
+    }
+}
+
+TEST_CASE("/resume names a session, its token and the last id seen", "[protocol]") {
+    const auto r = parse_resume("/resume alice 0123456789abcdef0123456789abcdef 42");
+    REQUIRE(r);
+    CHECK(r->name == "alice");
+    CHECK(r->token == "0123456789abcdef0123456789abcdef");
+    CHECK(r->last_id == 42);
+    for (const char* bad : {"/resume", "/resume alice", "/resume alice tok", "/resume alice tok x",
+                            "/resume alice tok 1 2", "/resumes alice tok 1", "alice"}) {
+        CHECK_FALSE(parse_resume(bad));
+    }
+    CHECK(parse_command("/resume a b 1").kind == command_kind::resume);
+    CHECK(usage_of("history") != "see /help");
+}
+
+TEST_CASE("WELCOME's token, HISTORY and RESUMED read back as sent", "[protocol]") {
+    frame_arena arena(4096);
+    const std::string token = "0123456789abcdef0123456789abcdef";
+    const frame welcome = encode_welcome(arena, "alice", token, "Hello alice!");
+    auto w = parse_server_line(welcome.bytes().substr(0, welcome.size - 1));
+    REQUIRE(w);
+    CHECK(w->name == "alice");
+    CHECK(w->token == token);
+    CHECK(w->text == "Hello alice!");
+    // A 2.0 server's WELCOME has no token: the text starts right after the name.
+    w = parse_server_line("WELCOME alice Hello alice!");
+    REQUIRE(w);
+    CHECK(w->token.empty());
+    CHECK(w->text == "Hello alice!");
+
+    const frame history = encode_history(arena, "#rust", page_status::gap, 12);
+    CHECK(history.bytes() == "HISTORY #rust gap 12\n");
+    const auto h = parse_server_line("HISTORY #rust gap 12");
+    REQUIRE(h);
+    CHECK(h->tag == server_tag::history);
+    CHECK(h->room == "#rust");
+    CHECK(h->code == "gap");
+    CHECK(h->count == "12");
+    const frame resumed = encode_resumed(arena, 3, page_status::complete);
+    CHECK(resumed.bytes() == "RESUMED 3 complete\n");
+    const auto r = parse_server_line("RESUMED 3 complete");
+    REQUIRE(r);
+    CHECK(r->tag == server_tag::resumed);
+    CHECK(r->count == "3");
+    CHECK(r->code == "complete");
+    CHECK_FALSE(parse_server_line("RESUMED x complete"));
+    CHECK(parse_protocol_error("resume-failed") == protocol_error::resume_failed);
 }

@@ -16,15 +16,16 @@ room_history with_ids(std::size_t capacity, std::uint64_t first, std::uint64_t l
                       std::uint64_t step = 1) {
     room_history h(capacity);
     for (std::uint64_t id = first; id <= last; id += step) {
-        h.append({id, id % 7 == 0, "2026-11-29T00:00:00.000Z", "alice", "m" + std::to_string(id)});
+        h.append({id, id % 7 == 0 ? message_kind::me : message_kind::msg, 1'764'374'400'000, "#r", "alice",
+                  "m" + std::to_string(id)});
     }
     return h;
 }
 
 std::vector<std::uint64_t> ids(const history_page& p) {
     std::vector<std::uint64_t> out;
-    for (const auto* m : p.messages) {
-        out.push_back(m->id);
+    for (const auto& m : p.messages) {
+        out.push_back(m.id);
     }
     return out;
 }
@@ -41,7 +42,7 @@ TEST_CASE("history: the latest messages, oldest first", "[history]") {
     p = h.latest(50);
     CHECK(ids(p).size() == 10);
     CHECK(p.status == page_status::complete);
-    CHECK(p.messages.front()->text == "m1");
+    CHECK(p.messages.front().text == "m1");
     CHECK(with_ids(10, 1, 0).latest(5).status == page_status::complete);  // an empty room
 }
 

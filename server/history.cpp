@@ -1,0 +1,141 @@
+#include "server/history.hpp"
+
+#include <algorithm>
+
+#include "common/names.hpp"
+
+namespace chat {
+
+history::history(std::unique_ptr<history_store> store, std::size_t ring_capacity)
+    : store_(std::move(store)), ring_capacity_(ring_capacity) {}
+
+room_history& history::open_room(const std::string& room_key) {
+    if (const auto it = rings_.find(room_key); it != rings_.end()) {
+        if (it->second.idle) {
+            it->second.idle = false;
+            std::erase(idle_, room_key);  // at most idle_rings_kept keys
+        }
+        return it->second.ring;
+    }
+    room_history& ring =
+        rings_.try_emplace(room_key, ring_entry{room_history(ring_capacity_)}).first->second.ring;
+    if (store_ == nullptr) {
+        // A room let go earlier may have had messages up to forgotten_up_to_: say gap, not
+        // complete, for anything that old.
+        ring.forgot_up_to(forgotten_up_to_);
+        return ring;
+    }
+    // The newest messages come back from the store; anything older is the store's to answer.
+    auto page = store_->room_before(room_key, UINT64_MAX, ring_capacity_);
+    if (page.status != page_status::complete) {
+        ring.forgot_up_to(page.messages.empty() ? UINT64_MAX - 1 : page.messages.front().id - 1);
+    }
+    for (auto& m : page.messages) {
+        ring.append(std::move(m));
+    }
+    return ring;
+}
+
+void history::room_closed(const std::string& room_key) {
+    const auto it = rings_.find(room_key);
+    if (it == rings_.end()) {
+        return;
+    }
+    if (store_ != nullptr) {
+        rings_.erase(it);  // the store has it all
+        return;
+    }
+    it->second.idle = true;
+    idle_.push_back(room_key);
+    if (idle_.size() > idle_rings_kept) {
+        const auto oldest = rings_.find(idle_.front());
+        forgotten_up_to_ = std::max(forgotten_up_to_, oldest->second.ring.last_id());
+        rings_.erase(oldest);
+        idle_.pop_front();
+    }
+}
+
+void history::record_room(room_history& ring, std::string_view room_key, stored_message m) {
+    if (store_ != nullptr) {
+        store_->append_room(room_key, m);
+    }
+    ring.append(std::move(m));
+}
+
+void history::record_private(std::string_view sender_key, std::string_view recipient_key,
+                             stored_message m) {
+    if (store_ != nullptr) {
+        store_->append_private(sender_key, recipient_key, m);
+        return;
+    }
+    privates_.push_back({std::string(recipient_key), std::move(m)});
+    if (privates_.size() > private_messages_kept) {
+        privates_forgotten_up_to_ = privates_.front().message.id;
+        privates_.pop_front();
+    }
+}
+
+history_page history::latest(room_history& ring, std::string_view room_key, std::size_t limit) {
+    return before(ring, room_key, UINT64_MAX, limit);
+}
+
+history_page history::before(room_history& ring, std::string_view room_key, std::uint64_t id,
+                             std::size_t limit) {
+    auto page = ring.before(id, limit);
+    if (page.status == page_status::gap && store_ != nullptr) {
+        return store_->room_before(room_key, id, limit);  // deeper than memory: ask the file
+    }
+    return page;
+}
+
+history_page history::after(room_history& ring, std::string_view room_key, std::uint64_t id,
+                            std::size_t limit) {
+    auto page = ring.after(id, limit);
+    if (page.status == page_status::gap && store_ != nullptr) {
+        return store_->room_after(room_key, id, limit);
+    }
+    return page;
+}
+
+history_page history::missed(std::span<const std::string> room_keys, std::string_view self_key,
+                             std::uint64_t after_id, std::size_t limit) {
+    if (store_ != nullptr) {
+        return store_->missed(room_keys, self_key, after_id, limit);
+    }
+    // Memory only: merge the rings' pages and the private messages, oldest first.
+    history_page merged;
+    bool gap = false;
+    for (const auto& key : room_keys) {
+        const auto it = rings_.find(key);
+        if (it == rings_.end()) {
+            gap = gap || forgotten_up_to_ > after_id;
+            continue;
+        }
+        // Own lines are skipped, so a page may need more than `limit` to fill: take all after.
+        auto page = it->second.ring.after(after_id, it->second.ring.capacity());
+        gap = gap || page.status == page_status::gap;
+        for (auto& m : page.messages) {
+            if (name_key(m.sender) != self_key) {
+                merged.messages.push_back(std::move(m));
+            }
+        }
+    }
+    gap = gap || privates_forgotten_up_to_ > after_id;
+    for (const auto& p : privates_) {
+        if (p.message.id > after_id && p.recipient_key == self_key) {
+            merged.messages.push_back(p.message);
+        }
+    }
+    std::sort(merged.messages.begin(), merged.messages.end(),
+              [](const stored_message& a, const stored_message& b) { return a.id < b.id; });
+    if (merged.messages.size() > limit) {
+        merged.messages.resize(limit);
+        merged.status = page_status::more;
+    }
+    if (gap) {
+        merged.status = page_status::gap;
+    }
+    return merged;
+}
+
+}  // namespace chat

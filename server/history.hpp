@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "server/history_store.hpp"
+#include "server/room_history.hpp"
+#include "server/stored_message.hpp"
+
+namespace chat {
+
+/// Every message the server keeps, and the pages of it that joins, `/history` and resumes ask
+/// for. Recent messages of each live room are in memory (a room_history ring); the store, when
+/// there is one, has them all and answers what the rings cannot. Without a store the rings (and
+/// a ring of private messages) are the whole history, and rooms no one is in keep theirs until
+/// more than `idle_rings_kept` such rooms pile up.
+///
+/// A room holds a pointer to its ring, so that recording a message costs no lookup by name.
+class history {
+  public:
+    /// Rooms without members whose rings are kept when there is no store.
+    static constexpr std::size_t idle_rings_kept = 1000;
+    /// Private messages kept in memory when there is no store.
+    static constexpr std::size_t private_messages_kept = 10'000;
+
+    /// `store` may be null: memory only, `ring_capacity` messages per room.
+    history(std::unique_ptr<history_store> store, std::size_t ring_capacity);
+
+    /// The ring of the room whose key is `room_key`, made (and filled from the store) if need
+    /// be. Valid until `room_closed` for that key.
+    room_history& open_room(const std::string& room_key);
+    /// The room has no members left: its ring may go.
+    void room_closed(const std::string& room_key);
+
+    /// Records a message sent to a room (`ring` from open_room).
+    void record_room(room_history& ring, std::string_view room_key, stored_message m);
+    /// Records a private message between two name keys.
+    void record_private(std::string_view sender_key, std::string_view recipient_key,
+                        stored_message m);
+
+    /// Commits what was recorded, if anything: called before any socket write.
+    void commit() {
+        if (store_ != nullptr && store_->pending()) {
+            store_->commit();
+        }
+    }
+
+    /// Pages of a room's history; see room_history for the statuses.
+    history_page latest(room_history& ring, std::string_view room_key, std::size_t limit);
+    history_page before(room_history& ring, std::string_view room_key, std::uint64_t id,
+                        std::size_t limit);
+    history_page after(room_history& ring, std::string_view room_key, std::uint64_t id,
+                       std::size_t limit);
+
+    /// What a resuming user missed; see history_store::missed.
+    history_page missed(std::span<const std::string> room_keys, std::string_view self_key,
+                        std::uint64_t after_id, std::size_t limit);
+
+    /// The store, or null.
+    history_store* store() { return store_.get(); }
+    /// The largest id stored before this run: ids continue above it.
+    std::uint64_t max_stored_id() { return store_ != nullptr ? store_->max_id() : 0; }
+
+  private:
+    struct private_entry {
+        std::string recipient_key;
+        stored_message message;
+    };
+    struct ring_entry {
+        room_history ring;
+        bool idle = false;
+    };
+
+    std::unique_ptr<history_store> store_;
+    std::size_t ring_capacity_;
+    std::unordered_map<std::string, ring_entry> rings_;
+    std::deque<std::string> idle_;        // keys of rings kept for rooms with no members
+    std::uint64_t forgotten_up_to_ = 0;   // newest id of any ring let go (memory only)
+    std::deque<private_entry> privates_;  // memory only
+    std::uint64_t privates_forgotten_up_to_ = 0;
+};
+
+}  // namespace chat
