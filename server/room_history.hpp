@@ -8,6 +8,11 @@
 
 namespace chat {
 
+// Until room_history moves to the types of stored_message.hpp, its own types of the same names
+// live in an inline namespace: two classes both mangled `chat::stored_message` in one program
+// would share one (wrong) destructor at link time.
+inline namespace recent {
+
 /// One room message as it was sent: what a replay needs to send the original line again.
 struct stored_message {
     std::uint64_t id = 0;
@@ -60,4 +65,5 @@ class room_history {
     std::uint64_t last_forgotten_ = 0;   // the newest id forgotten so far
 };
 
+}  // namespace recent
 }  // namespace chat

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/history_store.hpp"
+#include "server/sqlite.hpp"
+
+namespace chat {
+
+/// The history in one SQLite file (schema in history_schema.cpp), written by the event loop.
+///
+/// WAL with synchronous=NORMAL: a commit appends to the log and does not fsync, so a commit per
+/// turn of the loop costs a write() and no disk wait; a crash of the process loses nothing
+/// committed, a power loss at most the last commits, and the file is never corrupt. Automatic
+/// checkpoints are off on this connection (they would fsync on the loop): history_maintenance
+/// runs them, and retention pruning, on a thread of its own with its own connection.
+class sqlite_history_store final : public history_store {
+  public:
+    /// Opens (creating if missing) and migrates `path`, or ":memory:" for tests. Fails with a
+    /// message fit for a start-up error: not a database, a newer schema, unwritable, locked.
+    static sqlite_result<std::unique_ptr<sqlite_history_store>> open(const std::string& path);
+
+    ~sqlite_history_store() override;
+
+    void append_room(std::string_view room_key, const stored_message& m) override;
+    void append_private(std::string_view sender_key, std::string_view recipient_key,
+                        const stored_message& m) override;
+    bool pending() const override;
+    void commit() override;
+
+    history_page room_before(std::string_view room_key, std::uint64_t before_id,
+                             std::size_t limit) override;
+    history_page room_after(std::string_view room_key, std::uint64_t after_id,
+                            std::size_t limit) override;
+    history_page missed(std::span<const std::string> room_keys, std::string_view self_key,
+                        std::uint64_t after_id, std::size_t limit) override;
+
+    void save_topic(std::string_view room_key, const std::optional<room_topic>& t) override;
+    std::optional<room_topic> load_topic(std::string_view room_key) override;
+
+    void save_token(const resume_record& r) override;
+    std::optional<resume_record> find_token(const token_hash& h) override;
+    void erase_token(const token_hash& h) override;
+
+    std::uint64_t max_id() override;
+    history_store_stats stats() const override;
+
+  private:
+    /// Every statement the store runs, prepared once at open.
+    struct statements;
+    sqlite_history_store(sqlite_db db, std::unique_ptr<statements> prepared);
+
+    /// Opens the transaction appends go into unless one is open; false once writing has failed.
+    bool ensure_transaction();
+    /// Runs the write `s`, whose parameters were bound with result `bound`, and resets it. On
+    /// failure gives up writing (fail, with `what`) and answers false.
+    bool run_write(sqlite_statement& s, sqlite_status bound, std::string_view what);
+    /// Rolls back, logs once that it could not `what` ("commit", "write a topic"), counts it and
+    /// turns memory-only.
+    void fail(std::string_view what, const sqlite_error& error);
+
+    sqlite_db db_;
+    std::unique_ptr<statements> statements_;  ///< destroyed before db_, as they must be
+    history_store_stats stats_;
+    std::uint64_t uncommitted_ = 0;  ///< appends in the open transaction
+    bool in_transaction_ = false;
+};
+
+/// What history_maintenance does, and how often.
+struct history_retention {
+    /// Messages older than this are pruned; zero: kept whatever their age.
+    std::chrono::milliseconds max_age{std::chrono::hours(24 * 30)};
+    /// Beyond this many messages (rooms and private together) the oldest are pruned; 0: no limit.
+    std::uint64_t max_rows = 0;
+    /// How often to checkpoint and prune.
+    std::chrono::milliseconds interval{1000};
+    /// Rows deleted per transaction, so that the loop's own commit never waits long for the lock.
+    std::size_t rows_per_chunk = 500;
+};
+
+/// Checkpoints the WAL and prunes old messages and expired resume tokens on a thread of its own,
+/// with its own connection to the file, so that the fsync of a checkpoint and the deletes of
+/// pruning never stall the event loop (which only ever commits to the WAL). Pruning records, per
+/// room and for private messages, the highest id it removed, which is how the store's pages
+/// tell `gap` from `complete`. Stops and joins its thread on destruction. Its failures are logged
+/// from its own thread, so the default logger must have thread-safe (`_mt`) sinks.
+class history_maintenance {
+  public:
+    /// Starts the thread; `path` is the database the store opened.
+    history_maintenance(std::string path, history_retention retention);
+    ~history_maintenance();
+    history_maintenance(const history_maintenance&) = delete;
+    history_maintenance& operator=(const history_maintenance&) = delete;
+
+    /// Runs one round now, on the caller's thread (tests): checkpoint, prune, expire tokens.
+    /// `now_ms`: the current time in milliseconds since the Unix epoch.
+    static sqlite_status run_once(sqlite_db& db, const history_retention& retention,
+                                  std::int64_t now_ms);
+
+  private:
+    struct worker;
+    std::unique_ptr<worker> worker_;
+};
+
+}  // namespace chat
