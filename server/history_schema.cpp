@@ -11,9 +11,18 @@ namespace {
 // added, so that every older file takes the same path up.
 //
 // Version 1. Messages keep both the case-folded key (what lookups use) and the name as it was
-// shown, with the time text as sent, so that scrollback replays the exact line. `id` is the
-// server-wide message id, not a rowid of SQLite's choosing. Every column is NOT NULL: SQLite
-// would otherwise accept NULL even in a non-integer PRIMARY KEY.
+// shown, with the time as milliseconds (the wire text is a pure function of them), so that
+// scrollback replays the exact line. `id` is the server-wide message id, not a rowid of SQLite's
+// choosing. Every column is NOT NULL: SQLite would otherwise accept NULL even in a non-integer
+// PRIMARY KEY. The small keyed tables are WITHOUT ROWID: their key is the b-tree, with no second
+// index beside it.
+//
+// Pruning (history_maintenance) deletes the oldest ids first and records how far it went:
+// room_pruned per room, meta `pruned_up_to` over everything (so that ids are never reused once all
+// is pruned) and `private_pruned_up_to` for private messages. Those marks tell a page that ends
+// at a pruned message (`gap`) from one that reached the beginning (`complete`).
+//
+// Version 1 was revised in place before any server wrote it (it had no reader or writer yet).
 constexpr std::array migration_steps{
     R"sql(
 CREATE TABLE room_messages(
@@ -21,36 +30,42 @@ CREATE TABLE room_messages(
     room_key TEXT NOT NULL,
     room     TEXT NOT NULL,
     kind     INTEGER NOT NULL, -- 0 MSG, 1 ME
-    time     TEXT NOT NULL,
+    at_ms    INTEGER NOT NULL,
     sender   TEXT NOT NULL,
-    text     TEXT NOT NULL,
-    at_ms    INTEGER NOT NULL
+    text     TEXT NOT NULL
 );
 CREATE INDEX room_messages_by_room ON room_messages(room_key, id);
 CREATE TABLE private_messages(
     id            INTEGER PRIMARY KEY,
     sender_key    TEXT NOT NULL,
     recipient_key TEXT NOT NULL,
-    time          TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
     sender        TEXT NOT NULL,
-    text          TEXT NOT NULL,
-    at_ms         INTEGER NOT NULL
+    text          TEXT NOT NULL
 );
-CREATE INDEX private_messages_by_sender ON private_messages(sender_key, id);
 CREATE INDEX private_messages_by_recipient ON private_messages(recipient_key, id);
 CREATE TABLE topics(
     room_key TEXT NOT NULL PRIMARY KEY,
-    room     TEXT NOT NULL,
     setter   TEXT NOT NULL,
     time     TEXT NOT NULL,
     text     TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE resume_tokens(
     token_hash BLOB NOT NULL PRIMARY KEY,
-    name_key   TEXT NOT NULL,
-    last_id    INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    rooms      TEXT NOT NULL, -- room names as spelled, joined by single spaces
     expires_ms INTEGER NOT NULL
-);
+) WITHOUT ROWID;
+CREATE INDEX resume_tokens_by_expiry ON resume_tokens(expires_ms);
+CREATE TABLE room_pruned(
+    room_key TEXT NOT NULL PRIMARY KEY,
+    up_to_id INTEGER NOT NULL -- the highest id pruned from the room
+) WITHOUT ROWID;
+CREATE TABLE meta(
+    key   TEXT NOT NULL PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES ('pruned_up_to', 0), ('private_pruned_up_to', 0);
 )sql",
 };
 static_assert(migration_steps.size() == history_schema_version);
@@ -124,9 +139,11 @@ sqlite_status migrate(sqlite_db& db) {
 }
 
 sqlite_result<std::int64_t> max_stored_id(sqlite_db& db) {
+    // Pruned ids count too: once everything is pruned, new ids must still start above the last.
     auto statement = db.prepare(
         "SELECT max(coalesce((SELECT max(id) FROM room_messages), 0),"
-        "           coalesce((SELECT max(id) FROM private_messages), 0))");
+        "           coalesce((SELECT max(id) FROM private_messages), 0),"
+        "           coalesce((SELECT max(value) FROM meta WHERE key = 'pruned_up_to'), 0))");
     if (!statement) {
         return statement.error();
     }

@@ -20,8 +20,9 @@ sqlite_result<int> schema_version(sqlite_db& db);
 /// version of the server (whose schema this code cannot know).
 sqlite_status migrate(sqlite_db& db);
 
-/// The largest message id stored, rooms and private messages together (ids are server-wide), or
-/// 0 when nothing is stored: after a restart new ids must start above it.
+/// The largest message id ever stored, rooms and private messages together (ids are
+/// server-wide), pruned ones included (meta `pruned_up_to`), or 0 when nothing was ever stored:
+/// after a restart new ids must start above it.
 sqlite_result<std::int64_t> max_stored_id(sqlite_db& db);
 
 }  // namespace chat

@@ -1,5 +1,6 @@
 #include "server/sqlite.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -229,6 +230,20 @@ sqlite_status sqlite_db::use_wal() {
         return sqlite_error{SQLITE_ERROR, "journal_mode is '" + mode.value() + "', not 'wal'"};
     }
     return exec("PRAGMA synchronous=NORMAL");
+}
+
+sqlite_status sqlite_db::busy_timeout(std::chrono::milliseconds timeout) {
+    const auto ms = std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0,
+                                                               std::numeric_limits<int>::max());
+    const int rc = sqlite3_busy_timeout(db_, static_cast<int>(ms));
+    if (rc != SQLITE_OK) {
+        return last_error(rc);
+    }
+    return std::monostate{};
+}
+
+bool sqlite_db::read_only() const {
+    return sqlite3_db_readonly(db_, "main") == 1;
 }
 
 std::int64_t sqlite_db::last_insert_rowid() const {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -69,6 +70,9 @@ enum class bind_lifetime {
 /// statement outliving its sqlite_db object is a bug all the same).
 class sqlite_statement {
   public:
+    /// An empty statement, as a moved-from one is: a slot to move a prepared one into. Nothing
+    /// may run on it.
+    sqlite_statement() = default;
     sqlite_statement(const sqlite_statement&) = delete;
     sqlite_statement& operator=(const sqlite_statement&) = delete;
     sqlite_statement(sqlite_statement&& other) noexcept;
@@ -154,6 +158,13 @@ class sqlite_db {
     sqlite_status use_wal();
     /// The journal mode in effect ("wal", "delete", "memory", ...).
     sqlite_result<std::string> journal_mode();
+
+    /// How long a statement waits for a lock another connection holds before it fails with
+    /// SQLITE_BUSY (zero: not at all, the default). SQLite sleeps in steps while it waits.
+    sqlite_status busy_timeout(std::chrono::milliseconds timeout);
+    /// Whether the main database is read-only: SQLite opens a write-protected file read-only
+    /// without a word, and only the first write would tell.
+    bool read_only() const;
 
     /// The rowid of the last successful INSERT on this connection.
     std::int64_t last_insert_rowid() const;

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "server/history_store.hpp"
 #include "server/sqlite.hpp"
@@ -49,12 +51,23 @@ class sqlite_history_store final : public history_store {
     history_store_stats stats() const override;
 
   private:
+    /// Every statement the store runs, prepared once at open.
     struct statements;
-    explicit sqlite_history_store(sqlite_db db);
+    sqlite_history_store(sqlite_db db, std::unique_ptr<statements> prepared);
+
+    /// Opens the transaction appends go into unless one is open; false once writing has failed.
+    bool ensure_transaction();
+    /// Runs the write `s`, whose parameters were bound with result `bound`, and resets it. On
+    /// failure gives up writing (fail, with `what`) and answers false.
+    bool run_write(sqlite_statement& s, sqlite_status bound, std::string_view what);
+    /// Rolls back, logs once that it could not `what` ("commit", "write a topic"), counts it and
+    /// turns memory-only.
+    void fail(std::string_view what, const sqlite_error& error);
 
     sqlite_db db_;
-    std::unique_ptr<statements> statements_;
+    std::unique_ptr<statements> statements_;  ///< destroyed before db_, as they must be
     history_store_stats stats_;
+    std::uint64_t uncommitted_ = 0;  ///< appends in the open transaction
     bool in_transaction_ = false;
 };
 
@@ -74,7 +87,8 @@ struct history_retention {
 /// with its own connection to the file, so that the fsync of a checkpoint and the deletes of
 /// pruning never stall the event loop (which only ever commits to the WAL). Pruning records, per
 /// room and for private messages, the highest id it removed, which is how the store's pages
-/// tell `gap` from `complete`. Stops and joins its thread on destruction.
+/// tell `gap` from `complete`. Stops and joins its thread on destruction. Its failures are logged
+/// from its own thread, so the default logger must have thread-safe (`_mt`) sinks.
 class history_maintenance {
   public:
     /// Starts the thread; `path` is the database the store opened.

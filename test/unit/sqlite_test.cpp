@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -71,8 +72,8 @@ std::vector<std::string> schema_objects(sqlite_db& db) {
 
 void insert_room_message(sqlite_db& db, std::int64_t id) {
     auto insert = db.prepare(
-        "INSERT INTO room_messages(id, room_key, room, kind, time, sender, text, at_ms) "
-        "VALUES (?, 'lobby', 'Lobby', 0, '12:00', 'ann', 'hi', 1)");
+        "INSERT INTO room_messages(id, room_key, room, kind, at_ms, sender, text) "
+        "VALUES (?, 'lobby', 'Lobby', 0, 1, 'ann', 'hi')");
     REQUIRE(insert.ok());
     REQUIRE(insert.value().bind(1, id).ok());
     auto step = insert.value().step();
@@ -256,6 +257,31 @@ TEST_CASE("sqlite: a file database runs in WAL mode, :memory: says it cannot", "
     CHECK_THAT(refused.error().message, Catch::Contains("'memory'"));
 }
 
+TEST_CASE("sqlite: a busy timeout waits for another connection's lock, then fails as busy",
+          "[sqlite]") {
+    temp_file file;
+    auto holder = open_or_fail(file.path());
+    auto waiter = open_or_fail(file.path());
+    REQUIRE(holder.begin().ok());
+    REQUIRE(waiter.busy_timeout(std::chrono::milliseconds(60)).ok());
+    const auto start = std::chrono::steady_clock::now();
+    auto refused = waiter.begin();
+    const auto waited = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().primary_code() == SQLITE_BUSY);
+    CHECK(waited >= std::chrono::milliseconds(50));
+    REQUIRE(holder.commit().ok());
+    CHECK(waiter.begin().ok());
+}
+
+TEST_CASE("sqlite: read_only tells a connection that cannot write", "[sqlite]") {
+    temp_file file;
+    CHECK_FALSE(open_or_fail(file.path()).read_only());
+    auto db = sqlite_db::open(file.path(), SQLITE_OPEN_READONLY);
+    REQUIRE(db.ok());
+    CHECK(db.value().read_only());
+}
+
 TEST_CASE("history schema: migrate creates version 1 on a fresh database", "[sqlite][history]") {
     auto db = open_or_fail(":memory:");
     CHECK(chat::schema_version(db).value() == 0);
@@ -263,9 +289,14 @@ TEST_CASE("history schema: migrate creates version 1 on a fresh database", "[sql
     CHECK(chat::schema_version(db).value() == chat::history_schema_version);
     CHECK(chat::history_schema_version == 1);
     CHECK(schema_objects(db) ==
-          std::vector<std::string>{"private_messages", "private_messages_by_recipient",
-                                   "private_messages_by_sender", "resume_tokens", "room_messages",
-                                   "room_messages_by_room", "topics"});
+          std::vector<std::string>{"meta", "private_messages", "private_messages_by_recipient",
+                                   "resume_tokens", "resume_tokens_by_expiry", "room_messages",
+                                   "room_messages_by_room", "room_pruned", "topics"});
+    // The pruning marks start at 0.
+    auto marks = db.prepare("SELECT group_concat(key || '=' || value, ' ') FROM meta");
+    REQUIRE(marks.ok());
+    REQUIRE(marks.value().step().value() == sqlite_step::row);
+    CHECK(marks.value().column_text(0) == "private_pruned_up_to=0 pruned_up_to=0");
 }
 
 TEST_CASE("history schema: migrating twice is a no-op", "[sqlite][history]") {
@@ -280,7 +311,7 @@ TEST_CASE("history schema: migrating twice is a no-op", "[sqlite][history]") {
     REQUIRE(chat::migrate(db).ok());
     CHECK(chat::schema_version(db).value() == 1);
     CHECK(chat::max_stored_id(db).value() == 5);
-    CHECK(schema_objects(db).size() == 7);
+    CHECK(schema_objects(db).size() == 9);
 }
 
 TEST_CASE("history schema: a database from a newer server is refused, naming both versions",
@@ -333,10 +364,23 @@ TEST_CASE("history schema: max_stored_id covers rooms and private messages", "[s
     insert_room_message(db, 41);
     CHECK(chat::max_stored_id(db).value() == 41);
     REQUIRE(db.exec("INSERT INTO private_messages"
-                    "(id, sender_key, recipient_key, time, sender, text, at_ms) "
-                    "VALUES (42, 'ann', 'bob', '12:01', 'Ann', 'psst', 2)")
+                    "(id, sender_key, recipient_key, at_ms, sender, text) "
+                    "VALUES (42, 'ann', 'bob', 2, 'Ann', 'psst')")
                 .ok());
     CHECK(chat::max_stored_id(db).value() == 42);
     insert_room_message(db, 43);
     CHECK(chat::max_stored_id(db).value() == 43);
+}
+
+TEST_CASE("history schema: max_stored_id counts pruned ids, so none is reused",
+          "[sqlite][history]") {
+    auto db = open_or_fail(":memory:");
+    REQUIRE(chat::migrate(db).ok());
+    insert_room_message(db, 7);
+    REQUIRE(db.exec("UPDATE meta SET value = 50 WHERE key = 'pruned_up_to'").ok());
+    CHECK(chat::max_stored_id(db).value() == 50);
+    REQUIRE(db.exec("DELETE FROM room_messages").ok());
+    CHECK(chat::max_stored_id(db).value() == 50);
+    insert_room_message(db, 51);
+    CHECK(chat::max_stored_id(db).value() == 51);
 }

@@ -1,0 +1,288 @@
+#include "server/sqlite_history_store.hpp"
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/history_schema.hpp"
+#include "server/sqlite_history_statements.hpp"
+
+namespace chat {
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace history_sql;
+
+// The longest the loop waits for the write lock. Only history_maintenance competes for it, in
+// transactions of a few hundred deletes; waiting longer would stall every session.
+constexpr auto busy_timeout = 200ms;
+
+// The WAL file is cut back to this size when the log restarts after a checkpoint, so that a burst
+// does not keep its disk space for good.
+constexpr std::int64_t journal_size_limit = std::int64_t{64} << 20;
+
+std::string join_rooms(const std::vector<std::string>& rooms) {
+    std::string joined;
+    for (const auto& room : rooms) {
+        if (!joined.empty()) {
+            joined += ' ';
+        }
+        joined += room;
+    }
+    return joined;
+}
+
+std::vector<std::string> split_rooms(std::string_view joined) {
+    std::vector<std::string> rooms;
+    while (!joined.empty()) {
+        const auto space = joined.find(' ');
+        if (space != 0) {
+            rooms.emplace_back(joined.substr(0, space));
+        }
+        if (space == std::string_view::npos) {
+            break;
+        }
+        joined.remove_prefix(space + 1);
+    }
+    return rooms;
+}
+
+sqlite_error at_path(const std::string& path, std::string_view what, const sqlite_error& error) {
+    return {error.code, path + ": " + std::string(what) + error.message};
+}
+
+}  // namespace
+
+sqlite_result<std::unique_ptr<sqlite_history_store>> sqlite_history_store::open(
+    const std::string& path) {
+    auto opened = sqlite_db::open(path);
+    if (!opened) {
+        return sqlite_error{opened.error().code,
+                            "cannot open " + path + ": " + opened.error().message};
+    }
+    sqlite_db& db = opened.value();
+    if (auto set = db.busy_timeout(busy_timeout); !set) {
+        return at_path(path, "cannot set the busy timeout: ", set.error());
+    }
+    // SQLite opens a write-protected file read-only without a word; the first commit would be
+    // the first to tell, after chat had started.
+    if (db.read_only()) {
+        return sqlite_error{SQLITE_READONLY, path + ": the file is read-only"};
+    }
+    if (auto migrated = migrate(db); !migrated) {
+        return at_path(path, "", migrated.error());
+    }
+    const bool in_memory = path.empty() || path == ":memory:";
+    if (!in_memory) {
+        if (auto wal = db.use_wal(); !wal) {
+            return at_path(path, "cannot use WAL: ", wal.error());
+        }
+        // No checkpoint on this connection: one would fsync on the event loop.
+        // history_maintenance checkpoints on its own thread.
+        if (auto set = db.exec("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = " +
+                               std::to_string(journal_size_limit));
+            !set) {
+            return at_path(path, "", set.error());
+        }
+    }
+    auto prepared = std::make_unique<statements>();
+    for (const auto& [member, sql] : statements::sql) {
+        auto statement = db.prepare(sql);
+        if (!statement) {
+            return at_path(path, "cannot prepare the history statements: ", statement.error());
+        }
+        (*prepared).*member = std::move(statement.value());
+    }
+    return std::unique_ptr<sqlite_history_store>(
+        new sqlite_history_store(std::move(db), std::move(prepared)));
+}
+
+sqlite_history_store::sqlite_history_store(sqlite_db db, std::unique_ptr<statements> prepared)
+    : db_(std::move(db)), statements_(std::move(prepared)) {}
+
+sqlite_history_store::~sqlite_history_store() {
+    // What was not committed was never shown (the server commits before it writes to a socket),
+    // so it is dropped, as a crash would drop it.
+    if (in_transaction_) {
+        db_.rollback();
+    }
+}
+
+// --- writing
+
+bool sqlite_history_store::ensure_transaction() {
+    if (stats_.failed) {
+        return false;
+    }
+    if (in_transaction_) {
+        return true;
+    }
+    auto& begin = statements_->begin;
+    auto begun = begin.step();
+    begin.reset();
+    if (!begun) {
+        fail("begin a transaction", begun.error());
+        return false;
+    }
+    in_transaction_ = true;
+    return true;
+}
+
+bool sqlite_history_store::run_write(sqlite_statement& s, sqlite_status bound,
+                                     std::string_view what) {
+    if (bound) {
+        auto step = s.step();
+        if (!step) {
+            bound = step.error();
+        }
+    }
+    s.reset();
+    if (!bound) {
+        fail(what, bound.error());
+        return false;
+    }
+    return true;
+}
+
+void sqlite_history_store::fail(std::string_view what, const sqlite_error& error) {
+    db_.rollback();
+    in_transaction_ = false;
+    const std::uint64_t lost = std::exchange(uncommitted_, 0);
+    ++stats_.write_failures;
+    stats_.failed = true;
+    spdlog::error(
+        "history store: cannot {}: {} (SQLite code {}); {} uncommitted messages lost, "
+        "chat goes on without storing history",
+        what, error.message, error.code, lost);
+}
+
+void sqlite_history_store::append_room(std::string_view room_key, const stored_message& m) {
+    if (!ensure_transaction()) {
+        return;
+    }
+    auto& s = statements_->insert_room;
+    auto bound = bind_all(s, sql_id(m.id), room_key, std::string_view(m.room),
+                          static_cast<std::int64_t>(m.kind), m.at_ms, std::string_view(m.sender),
+                          std::string_view(m.text));
+    if (run_write(s, std::move(bound), "write a room message")) {
+        ++uncommitted_;
+    }
+}
+
+void sqlite_history_store::append_private(std::string_view sender_key,
+                                          std::string_view recipient_key, const stored_message& m) {
+    if (!ensure_transaction()) {
+        return;
+    }
+    auto& s = statements_->insert_private;
+    auto bound = bind_all(s, sql_id(m.id), sender_key, recipient_key, m.at_ms,
+                          std::string_view(m.sender), std::string_view(m.text));
+    if (run_write(s, std::move(bound), "write a private message")) {
+        ++uncommitted_;
+    }
+}
+
+bool sqlite_history_store::pending() const {
+    return in_transaction_;
+}
+
+void sqlite_history_store::commit() {
+    if (!in_transaction_) {
+        return;
+    }
+    auto& s = statements_->commit;
+    auto committed = s.step();
+    s.reset();
+    if (!committed) {
+        fail("commit", committed.error());
+        return;
+    }
+    in_transaction_ = false;
+    stats_.messages_stored += std::exchange(uncommitted_, 0);
+    ++stats_.commits;
+}
+
+// --- topics and resume tokens
+//
+// These join the open transaction if there is one, else each commits on its own: either way
+// they are durable by the next commit() at the latest.
+
+void sqlite_history_store::save_topic(std::string_view room_key,
+                                      const std::optional<room_topic>& t) {
+    if (stats_.failed) {
+        return;
+    }
+    if (!t) {
+        auto& s = statements_->erase_topic;
+        run_write(s, bind_all(s, room_key), "clear a topic");
+        return;
+    }
+    auto& s = statements_->save_topic;
+    run_write(s,
+              bind_all(s, room_key, std::string_view(t->setter), std::string_view(t->time),
+                       std::string_view(t->text)),
+              "write a topic");
+}
+
+std::optional<room_topic> sqlite_history_store::load_topic(std::string_view room_key) {
+    auto& s = statements_->load_topic;
+    const reset_on_exit reset(s);
+    std::optional<room_topic> topic;
+    for_each_row(s, bind_all(s, room_key), "a topic", [&] {
+        topic = room_topic{std::string(s.column_text(2)), std::string(s.column_text(0)),
+                           std::string(s.column_text(1))};
+        return false;
+    });
+    return topic;
+}
+
+void sqlite_history_store::save_token(const resume_record& r) {
+    if (stats_.failed) {
+        return;
+    }
+    const std::string rooms = join_rooms(r.rooms);
+    auto& s = statements_->save_token;
+    run_write(s,
+              bind_all(s, std::span<const std::byte>(r.hash), std::string_view(r.name),
+                       std::string_view(rooms), r.expires_ms),
+              "write a resume token");
+}
+
+std::optional<resume_record> sqlite_history_store::find_token(const token_hash& h) {
+    auto& s = statements_->find_token;
+    const reset_on_exit reset(s);
+    std::optional<resume_record> record;
+    for_each_row(s, bind_all(s, std::span<const std::byte>(h)), "a resume token", [&] {
+        record = resume_record{h, std::string(s.column_text(0)), split_rooms(s.column_text(1)),
+                               s.column_int64(2)};
+        return false;
+    });
+    return record;
+}
+
+void sqlite_history_store::erase_token(const token_hash& h) {
+    if (stats_.failed) {
+        return;
+    }
+    auto& s = statements_->erase_token;
+    run_write(s, bind_all(s, std::span<const std::byte>(h)), "erase a resume token");
+}
+
+std::uint64_t sqlite_history_store::max_id() {
+    auto id = max_stored_id(db_);
+    if (!id) {
+        // Called once at start-up; ids from 1 again would collide and turn the store memory-only
+        // at the first append, which is what this would end in anyway.
+        spdlog::error("history store: cannot read the largest message id: {}", id.error().message);
+        return 0;
+    }
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(id.value(), 0));
+}
+
+history_store_stats sqlite_history_store::stats() const {
+    return stats_;
+}
+
+}  // namespace chat
