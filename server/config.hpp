@@ -41,6 +41,9 @@ struct server_config {
     std::uint64_t history_max_rows = 0;  ///< most messages kept in the database; 0: no limit
     /// Messages per room kept in memory when there is no database (the whole history then).
     std::size_t history_memory = 1000;
+    /// Bytes of messages kept in memory in all, whatever the number of rooms (the oldest go
+    /// first past it).
+    std::size_t history_memory_bytes = std::size_t{64} << 20;
     /// How long a lost connection's name and rooms wait for `/resume`; 0: no grace.
     std::chrono::milliseconds resume_grace{120'000};
     /// How long a resume token stays good after its session ends.

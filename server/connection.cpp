@@ -565,8 +565,11 @@ void connection::unignore(std::string_view name) {
 }
 
 void connection::stats() {
-    reply(encode_info(hub_.directs, reply_text::stats(hub_.connections, hub_.names.size(),
-                                                      hub_.rooms.size(), hub_.ids.last())));
+    // Detached sessions have no connection: they are users (their names are held), not
+    // connections.
+    reply(encode_info(hub_.directs,
+                      reply_text::stats(hub_.connections - hub_.detached.size(), hub_.names.size(),
+                                        hub_.rooms.size(), hub_.ids.last())));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,8 +6,37 @@
 
 namespace chat {
 
-history::history(std::unique_ptr<history_store> store, std::size_t ring_capacity)
-    : store_(std::move(store)), ring_capacity_(ring_capacity) {}
+history::history(std::unique_ptr<history_store> store, std::size_t ring_capacity,
+                 std::size_t memory_budget)
+    : store_(std::move(store)), ring_capacity_(ring_capacity), budget_(memory_budget) {}
+
+void history::forget_ring(room_history& ring) {
+    bytes_ -= ring.bytes();
+    live_rings_.erase(&ring);
+}
+
+void history::enforce_budget() {
+    while (bytes_ > budget_) {
+        // The older of the two: the first message of any ring, or the first private one.
+        const bool ring_first =
+            !order_.empty() &&
+            (privates_.empty() || order_.front().second < privates_.front().message.id);
+        if (ring_first) {
+            const auto [ring, id] = order_.front();
+            order_.pop_front();
+            if (live_rings_.contains(ring)) {
+                bytes_ -= ring->forget_oldest(id);
+            }
+        } else if (!privates_.empty()) {
+            bytes_ -= room_history::footprint(privates_.front().message) +
+                      privates_.front().recipient_key.capacity();
+            privates_forgotten_up_to_ = privates_.front().message.id;
+            privates_.pop_front();
+        } else {
+            return;
+        }
+    }
+}
 
 room_history& history::open_room(const std::string& room_key) {
     if (const auto it = rings_.find(room_key); it != rings_.end()) {
@@ -19,6 +48,7 @@ room_history& history::open_room(const std::string& room_key) {
     }
     room_history& ring =
         rings_.try_emplace(room_key, ring_entry{room_history(ring_capacity_)}).first->second.ring;
+    live_rings_.insert(&ring);
     if (store_ == nullptr) {
         // A room let go earlier may have had messages up to forgotten_up_to_: say gap, not
         // complete, for anything that old.
@@ -31,8 +61,12 @@ room_history& history::open_room(const std::string& room_key) {
         ring.forgot_up_to(page.messages.empty() ? UINT64_MAX - 1 : page.messages.front().id - 1);
     }
     for (auto& m : page.messages) {
-        ring.append(std::move(m));
+        const std::uint64_t id = m.id;
+        bytes_ += room_history::footprint(m);
+        bytes_ -= ring.append(std::move(m));
+        order_.emplace_back(&ring, id);
     }
+    enforce_budget();
     return ring;
 }
 
@@ -42,6 +76,7 @@ void history::room_closed(const std::string& room_key) {
         return;
     }
     if (store_ != nullptr) {
+        forget_ring(it->second.ring);
         rings_.erase(it);  // the store has it all
         return;
     }
@@ -50,6 +85,7 @@ void history::room_closed(const std::string& room_key) {
     if (idle_.size() > idle_rings_kept) {
         const auto oldest = rings_.find(idle_.front());
         forgotten_up_to_ = std::max(forgotten_up_to_, oldest->second.ring.last_id());
+        forget_ring(oldest->second.ring);
         rings_.erase(oldest);
         idle_.pop_front();
     }
@@ -59,7 +95,19 @@ void history::record_room(room_history& ring, std::string_view room_key, stored_
     if (store_ != nullptr) {
         store_->append_room(room_key, m);
     }
-    ring.append(std::move(m));
+    const std::uint64_t id = m.id;
+    bytes_ += room_history::footprint(m);
+    bytes_ -= ring.append(std::move(m));
+    order_.emplace_back(&ring, id);
+    if (bytes_ > budget_) {
+        enforce_budget();
+    } else if (order_.size() > 2 * (bytes_ / sizeof(stored_message) + 1)) {
+        // Entries of messages rings dropped by their own capacity pile up at the front.
+        while (!order_.empty() && (!live_rings_.contains(order_.front().first) ||
+                                   !order_.front().first->holds(order_.front().second))) {
+            order_.pop_front();
+        }
+    }
 }
 
 void history::record_private(std::string_view sender_key, std::string_view recipient_key,
@@ -68,11 +116,15 @@ void history::record_private(std::string_view sender_key, std::string_view recip
         store_->append_private(sender_key, recipient_key, m);
         return;
     }
+    bytes_ += room_history::footprint(m) + recipient_key.size();
     privates_.push_back({std::string(recipient_key), std::move(m)});
     if (privates_.size() > private_messages_kept) {
+        bytes_ -= room_history::footprint(privates_.front().message) +
+                  privates_.front().recipient_key.capacity();
         privates_forgotten_up_to_ = privates_.front().message.id;
         privates_.pop_front();
     }
+    enforce_budget();
 }
 
 history_page history::latest(room_history& ring, std::string_view room_key, std::size_t limit) {

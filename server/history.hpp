@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 #include "server/history_store.hpp"
 #include "server/room_history.hpp"
@@ -21,6 +23,10 @@ namespace chat {
 /// a ring of private messages) are the whole history, and rooms no one is in keep theirs until
 /// more than `idle_rings_kept` such rooms pile up.
 ///
+/// What the rings hold is bounded in bytes (`memory_budget`, --history-memory-mb), whatever the
+/// number of rooms: past it the oldest messages in memory go first, from whichever ring holds
+/// them, and a page that reaches there says `gap` (or, with a store, is read from the file).
+///
 /// A room holds a pointer to its ring, so that recording a message costs no lookup by name.
 class history {
   public:
@@ -29,8 +35,10 @@ class history {
     /// Private messages kept in memory when there is no store.
     static constexpr std::size_t private_messages_kept = 10'000;
 
-    /// `store` may be null: memory only, `ring_capacity` messages per room.
-    history(std::unique_ptr<history_store> store, std::size_t ring_capacity);
+    /// `store` may be null: memory only, `ring_capacity` messages per room, `memory_budget` bytes
+    /// of messages in all.
+    history(std::unique_ptr<history_store> store, std::size_t ring_capacity,
+            std::size_t memory_budget);
 
     /// The ring of the room whose key is `room_key`, made (and filled from the store) if need
     /// be. Valid until `room_closed` for that key.
@@ -64,6 +72,9 @@ class history {
 
     /// The store, or null.
     history_store* store() { return store_.get(); }
+    /// Bytes of message text, names and rooms held in memory now.
+    std::size_t memory_bytes() const { return bytes_; }
+
     /// The largest id stored before this run: ids continue above it.
     std::uint64_t max_stored_id() { return store_ != nullptr ? store_->max_id() : 0; }
 
@@ -77,8 +88,18 @@ class history {
         bool idle = false;
     };
 
+    /// Forgets the oldest messages in memory until the budget holds.
+    void enforce_budget();
+    void forget_ring(room_history& ring);
+
     std::unique_ptr<history_store> store_;
     std::size_t ring_capacity_;
+    std::size_t budget_;
+    std::size_t bytes_ = 0;
+    /// Every message in a ring, oldest first, by ring and id: the order the budget evicts in.
+    /// An entry whose ring is gone, or whose message the ring already dropped, is skipped.
+    std::deque<std::pair<room_history*, std::uint64_t>> order_;
+    std::unordered_set<room_history*> live_rings_;
     std::unordered_map<std::string, ring_entry> rings_;
     std::deque<std::string> idle_;        // keys of rings kept for rooms with no members
     std::uint64_t forgotten_up_to_ = 0;   // newest id of any ring let go (memory only)

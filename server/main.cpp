@@ -8,6 +8,7 @@
 #include <variant>
 
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -29,6 +30,13 @@ bool log_dir_exists(const std::string& path) {
 /// SIGUSR1: opens `log_file` again by name, so that logrotate can rename it and have the next
 /// line start a new file (no copytruncate, so no lines lost between copy and truncate). If the
 /// new file cannot be opened, the daemon logs why and goes on with the old one.
+/// The logger's one sink, whose own sink can be replaced while another thread logs: the history
+/// maintenance thread is the one other thread, and a log file is reopened on SIGUSR1.
+std::shared_ptr<spdlog::sinks::dist_sink_mt>& log_switch() {
+    static std::shared_ptr<spdlog::sinks::dist_sink_mt> sink;
+    return sink;
+}
+
 void reopen_log(const std::string& log_file) {
     if (log_file.empty()) {
         spdlog::info("received SIGUSR1; logging to stderr, so there is no log file to reopen");
@@ -42,9 +50,10 @@ void reopen_log(const std::string& log_file) {
         return;
     }
     try {
-        auto sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(log_file);
-        // One thread: nothing logs while the sink is swapped, and the old file closes here.
-        spdlog::default_logger_raw()->sinks().assign(1, std::move(sink));
+        auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file);
+        // The history maintenance thread may be logging: the swap happens under the dist sink's
+        // lock, and the old file closes here.
+        log_switch()->set_sinks({std::move(sink)});
         spdlog::info("reopened the log file {} on SIGUSR1", log_file);
     } catch (const spdlog::spdlog_ex& e) {
         spdlog::error("cannot reopen the log file {}: {}; logging on to the old one", log_file,
@@ -106,9 +115,15 @@ int run(int argc, char** argv) {
                 return 1;
             }
         }
-        auto logger = config.log_file.empty()
-                          ? spdlog::stderr_logger_st("chat-server")
-                          : spdlog::basic_logger_st("chat-server", config.log_file);
+        spdlog::sink_ptr first;
+        if (config.log_file.empty()) {
+            first = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        } else {
+            first = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.log_file);
+        }
+        log_switch() = std::make_shared<spdlog::sinks::dist_sink_mt>(
+            std::vector<spdlog::sink_ptr>{std::move(first)});
+        auto logger = std::make_shared<spdlog::logger>("chat-server", log_switch());
         spdlog::set_default_logger(logger);
         spdlog::set_level(spdlog::level::from_str(config.log_level));
         spdlog::flush_on(spdlog::level::trace);

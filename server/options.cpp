@@ -243,6 +243,8 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         "history-memory",
         po::value<std::string>()->default_value(std::to_string(defaults.history_memory)),
         "messages per room kept in memory with --history-file none")(
+        "history-memory-mb", po::value<std::string>()->default_value("64"),
+        "MiB of messages kept in memory in all rooms together; the oldest go first past it")(
         "resume-grace", po::value<std::string>()->default_value("120"),
         "seconds a lost connection's name and rooms are kept for /resume; 0 for none")(
         "resume-ttl", po::value<std::string>()->default_value("86400"),
@@ -348,6 +350,8 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.history_max_rows =
             number_option<std::uint64_t>(vm, "history-max-rows", 0, 1'000'000'000'000ULL);
         c.history_memory = number_option<std::size_t>(vm, "history-memory", 1, 1'000'000);
+        c.history_memory_bytes = number_option<std::size_t>(vm, "history-memory-mb", 1, 1U << 20)
+                                 << 20;
         c.resume_grace = seconds_option(vm, "resume-grace");
         c.resume_ttl = seconds_option(vm, "resume-ttl");
         c.log_level = vm["log-level"].as<std::string>();

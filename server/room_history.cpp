@@ -4,16 +4,35 @@
 
 namespace chat {
 
-void room_history::append(stored_message m) {
+std::size_t room_history::append(stored_message m) {
+    bytes_ += footprint(m);
     kept_.push_back(std::move(m));
+    std::size_t forgotten = 0;
     while (kept_.size() > capacity_) {
-        const std::uint64_t id = kept_.front().id;
-        if (first_forgotten_ == 0) {
-            first_forgotten_ = id;
-        }
-        last_forgotten_ = id;
-        kept_.pop_front();
+        forgotten += forget_oldest(kept_.front().id);
     }
+    return forgotten;
+}
+
+bool room_history::holds(std::uint64_t id) const {
+    const auto it = std::lower_bound(
+        kept_.begin(), kept_.end(), id,
+        [](const stored_message& m, std::uint64_t wanted) { return m.id < wanted; });
+    return it != kept_.end() && it->id == id;
+}
+
+std::size_t room_history::forget_oldest(std::uint64_t id) {
+    if (kept_.empty() || kept_.front().id != id) {
+        return 0;
+    }
+    if (first_forgotten_ == 0) {
+        first_forgotten_ = id;
+    }
+    last_forgotten_ = std::max(last_forgotten_, id);
+    const std::size_t freed = footprint(kept_.front());
+    bytes_ -= freed;
+    kept_.pop_front();
+    return freed;
 }
 
 void room_history::forgot_up_to(std::uint64_t id) {

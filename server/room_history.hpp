@@ -21,7 +21,21 @@ class room_history {
     std::uint64_t last_id() const { return kept_.empty() ? 0 : kept_.back().id; }
 
     /// Keeps `m`, whose id is larger than every id kept before; forgets the oldest past capacity.
-    void append(stored_message m);
+    /// Returns the bytes (`footprint`) of what it forgot.
+    std::size_t append(stored_message m);
+
+    /// Forgets the oldest message if its id is `id`; returns its bytes, or 0.
+    std::size_t forget_oldest(std::uint64_t id);
+
+    /// What a message costs in memory, roughly: its strings and the deque's slot.
+    static std::size_t footprint(const stored_message& m) {
+        return sizeof(stored_message) + heap_bytes(m.room) + heap_bytes(m.sender) +
+               heap_bytes(m.text);
+    }
+    /// Whether the message `id` is kept.
+    bool holds(std::uint64_t id) const;
+    /// Bytes of everything kept.
+    std::size_t bytes() const { return bytes_; }
 
     /// Records that messages up to `id` may have existed and are not kept here (history that
     /// was never loaded, or a room forgotten to make room for others): pages reaching there
@@ -40,7 +54,12 @@ class room_history {
     std::size_t size() const { return kept_.size(); }
 
   private:
+    static std::size_t heap_bytes(const std::string& s) {
+        return s.capacity() > 15 ? s.capacity() + 1 : 0;  // beyond the small-string buffer
+    }
+
     std::size_t capacity_;
+    std::size_t bytes_ = 0;
     std::deque<stored_message> kept_;    // ids increasing
     std::uint64_t first_forgotten_ = 0;  // the oldest id ever forgotten; 0: none yet
     std::uint64_t last_forgotten_ = 0;   // the newest id forgotten so far

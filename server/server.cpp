@@ -110,11 +110,7 @@ server::server(asio::io_context& io, const server_config& config, slab_pool& con
         .idle_timeout = std::chrono::duration<double>(config_.idle_timeout).count(),
         .handshake_timeout = std::chrono::duration<double>(config_.handshake_timeout).count(),
     });
-    if (config_.history_file.empty()) {
-        spdlog::info("history: in memory only ({} messages per room), lost at exit",
-                     config_.history_memory);
-    } else {
-        spdlog::info("history: {} (ids continue after {})", config_.history_file, hub_.ids.last());
+    if (!config_.history_file.empty()) {
         maintenance_ = std::make_unique<history_maintenance>(
             config_.history_file, history_retention{.max_age = config_.history_max_age,
                                                     .max_rows = config_.history_max_rows});
@@ -153,6 +149,12 @@ server::~server() {
 }
 
 void server::start() {
+    if (config_.history_file.empty()) {
+        spdlog::info("history: in memory only ({} messages per room), lost at exit",
+                     config_.history_memory);
+    } else {
+        spdlog::info("history: {} (ids continue after {})", config_.history_file, hub_.ids.last());
+    }
     spdlog::info("listening on {}", describe(acceptor_.local_endpoint()));
     do_accept();
     schedule_sweep();

@@ -39,9 +39,11 @@ TEST_CASE("several lines in one write are all handled, in order", "[framing]") {
         CHECK(msg->rfind("MSG #lobby ", 0) == 0);
         CHECK(msg->ends_with(expected));
     }
-    // The sender's own stream: registered, put in the default room, then one SENT per line.
+    // The sender's own stream: registered, put in the default room (whose history is empty),
+    // then one SENT per line.
     CHECK(a.read_until("WELCOME alice "));
     CHECK(a.read_line().value_or("").rfind("JOINED #lobby 2 ", 0) == 0);
+    CHECK(a.read_line() == std::optional<std::string>("HISTORY #lobby complete 0"));
     for (int i = 0; i < 3; ++i) {
         CHECK(a.read_line().value_or("").rfind("SENT ", 0) == 0);
     }
@@ -80,8 +82,9 @@ TEST_CASE("a client vanishing mid-line never has that line delivered", "[framing
     CHECK(b.silent_for(200ms));
 }
 
-TEST_CASE("a reset connection leaves like a closed one", "[framing]") {
-    test_server server;
+TEST_CASE("with no resume grace a reset connection leaves like a closed one", "[framing]") {
+    // With a grace (the default) the user may resume and nobody is told: see history_test.
+    test_server server({"--resume-grace", "0"});
     line_client a(server.port());
     line_client b(server.port());
     a.register_as("alice");

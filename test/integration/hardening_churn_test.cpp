@@ -29,7 +29,9 @@ bool starts_with(const std::string& s, std::string_view prefix) {
 TEST_CASE("hardening: thousands of short-lived connections leave no session or fd behind",
           "[hardening][churn]") {
     // All from 127.0.0.1, as fast as the test can: --connect-rate would turn most away.
-    test_server server({"--max-per-ip", "0", "--connect-rate", "0", "--rate", "0"});
+    // No resume grace: a reset session would otherwise wait (without its socket) for /resume.
+    test_server server(
+        {"--max-per-ip", "0", "--connect-rate", "0", "--rate", "0", "--resume-grace", "0"});
     line_client steady(server.port());
     line_client observer_c(server.port());
     steady.register_as("steady");

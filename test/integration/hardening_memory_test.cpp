@@ -67,9 +67,12 @@ TEST_CASE("hardening: a client that stops reading cannot pin the arenas with sma
     // every one of those chunks stayed alive in the stuck client's queue while it was charged
     // ten bytes for it.
     scoped_env asan("ASAN_OPTIONS", with_small_quarantine());
-    // A queue limit far above what this test queues, so that only pinning can show.
+    // A queue limit far above what this test queues, so that only pinning can show. The history
+    // keeps the private messages too, within its own budget (--history-memory-mb, checked in
+    // history_test): 1 MiB here, so that what the arenas pin is what shows.
     test_server server({"--rate", "0", "--max-per-ip", "0", "--max-send-queue", "67108864",
-                        "--send-stall-timeout", "0", "--private-rate", "0"});
+                        "--send-stall-timeout", "0", "--private-rate", "0", "--history-memory-mb",
+                        "1"});
     line_client stuck(server.port());
     stuck.register_as("stuck");
     const int small_buffer = 4096;

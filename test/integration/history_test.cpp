@@ -56,9 +56,11 @@ server_line parsed(const std::string& line) {
 }
 
 /// Reads until a line starting with `prefix`, collecting the texts of the MSG/ME/PRIV lines on
-/// the way (and in it); fails the test when it does not come within `limit`.
+/// the way (and in it), and every line read in `all` if given; fails the test when it does not
+/// come within `limit`.
 std::vector<std::string> texts_until(line_client& c, std::string_view prefix,
-                                     std::chrono::milliseconds limit = 5s) {
+                                     std::chrono::milliseconds limit = 5s,
+                                     std::vector<std::string>* all = nullptr) {
     std::vector<std::string> texts;
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
@@ -67,6 +69,9 @@ std::vector<std::string> texts_until(line_client& c, std::string_view prefix,
         REQUIRE(left.count() > 0);
         const auto line = c.read_line(left);
         REQUIRE(line);
+        if (all != nullptr) {
+            all->push_back(*line);
+        }
         const auto p = parse_server_line(*line);
         if (p &&
             (p->tag == server_tag::msg || p->tag == server_tag::me || p->tag == server_tag::priv)) {
@@ -103,15 +108,21 @@ TEST_CASE("a join under traffic replays, then goes live, with nothing lost or do
         }
         done = true;
     });
-    std::vector<std::vector<int>> seen_by;
+    // Joiners arrive while the talker talks; each is read once the talking is over. A joiner
+    // that comes after the last message sees it in its replay: it reads on to the HISTORY line.
+    std::vector<line_client> joiners;
     for (int j = 0; j < 5; ++j) {
-        std::this_thread::sleep_for(3ms);
-        line_client joiner(server.port());
-        REQUIRE(joiner.read_until("HELLO "));
-        joiner.send_line("joiner" + std::to_string(j));
+        std::this_thread::sleep_for(5ms);
+        joiners.emplace_back(server.port());
+        joiners.back().send_line("joiner" + std::to_string(j));
+    }
+    sender.join();
+    CHECK(done);
+    std::vector<std::vector<int>> seen_by;
+    for (auto& joiner : joiners) {
         std::vector<int> numbers;
         bool history_seen = false;
-        while (numbers.empty() || numbers.back() != total) {
+        while (!history_seen || numbers.empty() || numbers.back() != total) {
             const auto line = joiner.read_line(10s);
             REQUIRE(line);
             const auto p = parse_server_line(*line);
@@ -120,13 +131,11 @@ TEST_CASE("a join under traffic replays, then goes live, with nothing lost or do
                 history_seen = true;
             } else if (p->tag == server_tag::msg) {
                 numbers.push_back(std::stoi(std::string(p->text.substr(1))));
+                REQUIRE(numbers.size() <= std::size_t{total});
             }
         }
-        CHECK(history_seen);
         seen_by.push_back(numbers);
     }
-    sender.join();
-    CHECK(done);
     for (const auto& numbers : seen_by) {
         // One unbroken run up to the last: replayed and live meet with no gap and no repeat.
         REQUIRE(!numbers.empty());
@@ -157,7 +166,7 @@ TEST_CASE("/history pages a room's history from the file", "[history]") {
     texts = texts_until(alice, "HISTORY #lobby more 50");
     CHECK(texts.front() == "m51");
     CHECK(texts.back() == "m100");
-    alice.send_line("/history before " + ids[10]);
+    alice.send_line("/history before " + ids[10] + " 20");
     texts = texts_until(alice, "HISTORY #lobby complete 10");
     CHECK(texts.front() == "m1");
     alice.send_line("/history after " + ids[117]);
@@ -262,11 +271,12 @@ TEST_CASE("a resume works across a restart of the daemon, and ids continue", "[r
     REQUIRE(back.read_until("HELLO "));
     back.send_line("/resume alice " + token + " " + last_seen);
     REQUIRE(back.read_until("WELCOME alice "));
-    const auto texts = texts_until(back, "RESUMED 3 complete");
+    std::vector<std::string> lines;
+    const auto texts = texts_until(back, "RESUMED 3 complete", 5s, &lines);
     CHECK(texts ==
           std::vector<std::string>{"missed in side", "missed in lobby", "missed privately"});
     std::vector<std::string> rooms;
-    for (const auto& l : back.skipped()) {
+    for (const auto& l : lines) {
         if (l.starts_with("JOINED ")) {
             rooms.emplace_back(parsed(l).room);
         }
@@ -357,6 +367,7 @@ TEST_CASE("after kill -9 under load every message anyone received is in the hist
     CHECK(missing.empty());
     INFO("received " << received.size() << ", stored " << stored.size());
     CHECK(stored.size() >= received.size());
+    REQUIRE(!stored.empty());
     check.send_line("after restart");
     const auto sent = check.read_until("SENT ");
     REQUIRE(sent);

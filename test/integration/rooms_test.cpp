@@ -24,6 +24,13 @@ using std::chrono::steady_clock;
 
 namespace {
 
+/// The room tests check exact sequences of room lines: they run without the replay of a room's
+/// latest messages on join (and its HISTORY line), which history_test checks.
+std::vector<std::string> no_replay(std::vector<std::string> args = {}) {
+    args.insert(args.end(), {"--history-on-join", "0"});
+    return args;
+}
+
 bool starts_with(const std::string& s, std::string_view prefix) {
     return s.rfind(prefix, 0) == 0;
 }
@@ -65,7 +72,7 @@ std::string sent_stamp(const std::string& line) {
 }  // namespace
 
 TEST_CASE("rooms: nothing said in a room reaches anyone outside it", "[rooms]") {
-    test_server server({"--default-room", ""});
+    test_server server(no_replay({"--default-room", ""}));
     line_client alice(server.port());
     line_client bob(server.port());
     line_client carol(server.port());
@@ -119,7 +126,7 @@ TEST_CASE("rooms: nothing said in a room reaches anyone outside it", "[rooms]") 
 }
 
 TEST_CASE("rooms: a member of three rooms who goes leaves each room once", "[rooms][leave]") {
-    test_server server({"--default-room", ""});
+    test_server server(no_replay({"--default-room", ""}));
     const std::string& none = server.default_room();
     line_client x(server.port());    // in #r1
     line_client y(server.port());    // in #r1 and #r2
@@ -177,7 +184,7 @@ TEST_CASE("rooms: a member of three rooms who goes leaves each room once", "[roo
 
 TEST_CASE("rooms: a rename reaches each member sharing rooms once, and nobody else",
           "[rooms][nick]") {
-    test_server server({"--default-room", ""});
+    test_server server(no_replay({"--default-room", ""}));
     const std::string& none = server.default_room();
     line_client x(server.port());  // shares #r1 with u
     line_client y(server.port());  // shares all three
@@ -218,7 +225,7 @@ TEST_CASE("rooms: a rename reaches each member sharing rooms once, and nobody el
 
 TEST_CASE("rooms: a netcat user lands in the default room and talks there at once",
           "[rooms][default-room]") {
-    test_server server;
+    test_server server(no_replay());
     line_client observer(server.port());
     observer.register_as("observer");
     line_client nc(server.port());
@@ -244,7 +251,7 @@ TEST_CASE("rooms: a netcat user lands in the default room and talks there at onc
 
 TEST_CASE("rooms: with --default-room '' a new user is in no room until it joins one",
           "[rooms][default-room]") {
-    test_server server({"--default-room", ""});
+    test_server server(no_replay({"--default-room", ""}));
     line_client a(server.port());
     REQUIRE(a.read_until("HELLO "));
     a.send_line("alone");
@@ -271,7 +278,7 @@ TEST_CASE("rooms: with --default-room '' a new user is in no room until it joins
 }
 
 TEST_CASE("rooms: --max-rooms caps the rooms of one connection, which goes on", "[rooms][limits]") {
-    test_server server({"--max-rooms", "3"});
+    test_server server(no_replay({"--max-rooms", "3"}));
     line_client u(server.port());
     const auto hello = u.read_until("HELLO ");
     REQUIRE(hello);
@@ -301,7 +308,7 @@ TEST_CASE("rooms: --max-rooms caps the rooms of one connection, which goes on", 
 }
 
 TEST_CASE("rooms: room names are checked, and compared without regard to case", "[rooms][names]") {
-    test_server server;
+    test_server server(no_replay());
     line_client a(server.port());
     line_client b(server.port());
     a.register_as("a");
@@ -349,7 +356,7 @@ TEST_CASE("rooms: room names are checked, and compared without regard to case", 
 
 TEST_CASE("rooms: /part leaves the current room, a named one, with or without a reason",
           "[rooms][part]") {
-    test_server server;
+    test_server server(no_replay());
     line_client a(server.port());
     line_client b(server.port());
     a.register_as("a");
@@ -403,7 +410,7 @@ TEST_CASE("rooms: /part leaves the current room, a named one, with or without a 
 }
 
 TEST_CASE("rooms: /topic sets, shows, greets newcomers, and goes with the room", "[rooms][topic]") {
-    test_server server;
+    test_server server(no_replay());
     line_client a(server.port());
     line_client b(server.port());
     a.register_as("a");
@@ -454,7 +461,7 @@ TEST_CASE("rooms: /topic sets, shows, greets newcomers, and goes with the room",
 }
 
 TEST_CASE("rooms: /rooms lists every room with its size", "[rooms][list]") {
-    test_server server;
+    test_server server(no_replay());
     line_client a(server.port());
     line_client b(server.port());
     line_client c(server.port());
@@ -476,7 +483,7 @@ TEST_CASE("rooms: /rooms lists every room with its size", "[rooms][list]") {
 }
 
 TEST_CASE("rooms: /who lists a room's members, and says why when it cannot", "[rooms][who]") {
-    test_server server;
+    test_server server(no_replay());
     line_client a(server.port());
     line_client b(server.port());
     line_client c(server.port());
@@ -501,7 +508,7 @@ TEST_CASE("rooms: /who lists a room's members, and says why when it cannot", "[r
 
 TEST_CASE("rooms: SENT carries the id receivers see, increasing across rooms and PRIV",
           "[rooms][sent]") {
-    test_server server;
+    test_server server(no_replay());
     line_client a(server.port());
     line_client b(server.port());
     a.register_as("a");
@@ -531,7 +538,7 @@ TEST_CASE("rooms: SENT carries the id receivers see, increasing across rooms and
 
 TEST_CASE("rooms: every message line gets one SENT or one ERR, in the order of the lines",
           "[rooms][sent]") {
-    test_server server({"--max-line", "100"});
+    test_server server(no_replay({"--max-line", "100"}));
     line_client a(server.port());
     line_client b(server.port());
     a.register_as("a");
@@ -592,8 +599,8 @@ TEST_CASE("rooms: 200 clients in 20 rooms each get their room's burst once and i
     constexpr int clients_total = rooms * per_room;
     constexpr int burst = 30;
     // 200 connections from one address at once, each sending a burst of 31 lines at once.
-    test_server server(
-        {"--default-room", "", "--max-per-ip", "0", "--connect-rate", "0", "--rate", "0"});
+    test_server server(no_replay(
+        {"--default-room", "", "--max-per-ip", "0", "--connect-rate", "0", "--rate", "0"}));
     const auto start = steady_clock::now();
     std::vector<line_client> clients;
     clients.reserve(clients_total);

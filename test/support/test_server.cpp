@@ -178,7 +178,14 @@ run_result run_command(const std::string& binary, const std::vector<std::string>
     const std::string err_path = temp_path("err");
     const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_TRUNC);
     const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC);
-    const pid_t pid = spawn(binary, args, out_fd, err_fd);
+    std::vector<std::string> all = args;
+    const bool names_history = std::any_of(all.begin(), all.end(), [](const std::string& a) {
+        return a.rfind("--history-file", 0) == 0;
+    });
+    if (binary == server_binary() && !names_history) {
+        all.insert(all.begin(), {"--history-file", "none"});  // as test_server: no file left behind
+    }
+    const pid_t pid = spawn(binary, all, out_fd, err_fd);
     ::close(out_fd);
     ::close(err_fd);
     bool exited = false;

@@ -54,7 +54,8 @@ class test_server {
 /// Path of the built `chat-server` binary.
 std::string server_binary();
 
-/// Runs `binary` with `args` to completion (bounded by `limit`), capturing stdout and stderr.
+/// Runs `binary` with `args` to completion (bounded by `limit`), capturing stdout and stderr. The
+/// server binary gets `--history-file none` unless `args` name a file.
 struct run_result {
     int exit_code = -1;
     std::string out;

@@ -16,8 +16,8 @@ room_history with_ids(std::size_t capacity, std::uint64_t first, std::uint64_t l
                       std::uint64_t step = 1) {
     room_history h(capacity);
     for (std::uint64_t id = first; id <= last; id += step) {
-        h.append({id, id % 7 == 0 ? message_kind::me : message_kind::msg, 1'764'374'400'000, "#r", "alice",
-                  "m" + std::to_string(id)});
+        h.append({id, id % 7 == 0 ? message_kind::me : message_kind::msg, 1'764'374'400'000, "#r",
+                  "alice", "m" + std::to_string(id)});
     }
     return h;
 }
