@@ -79,7 +79,8 @@ word_kind kind_of(std::string_view line, std::size_t word_start, std::string_vie
         if (first == "/join") {
             return word_kind::known_room;
         }
-        if (first == "/part" || first == "/who" || first == "/topic" || first == "/switch") {
+        if (first == "/part" || first == "/who" || first == "/topic" || first == "/switch" ||
+            first == "/history") {
             return word_kind::room;
         }
         if (first == "/msg") {

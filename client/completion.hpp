@@ -52,8 +52,9 @@ struct completion_sources {
 
 /// Completes the word at `cursor` (a byte offset into `line`), by where it is:
 /// - the first word, starting with `/`: a command, e.g. `/jo` -> `/join `;
-/// - the first argument of `/join`: any known room; of `/part`, `/who`, `/topic`, `/switch`: one
-///   of our rooms. The `#` may be left out while typing (`/join ru` -> `/join #rust `);
+/// - the first argument of `/join`: any known room; of `/part`, `/who`, `/topic`, `/switch`,
+///   `/history`: one of our rooms. The `#` may be left out while typing (`/join ru` -> `/join #rust
+///   `);
 /// - a word starting with `#`: one of our rooms when it opens the line (`#room text`), any known
 ///   room later in the line;
 /// - a word starting with `@`, the first argument of `/msg`, or any other word that is not

@@ -71,6 +71,9 @@ constexpr std::string_view rejoin_token = "chat-client-rejoin";
 /// a room we are in current (and joins it first if we are not).
 constexpr std::string_view switch_command = "switch";
 
+/// `/history` is passed to the server as typed; named here for Tab.
+constexpr std::string_view history_command = "history";
+
 }  // namespace
 
 interactive_client::interactive_client(boost::asio::io_context& io, const client_config& config,
@@ -135,7 +138,7 @@ void interactive_client::on_line(std::string_view line) {
         show(renderer_.garbage(line));
     }
     if (parsed) {
-        handle(*parsed);
+        handle(*parsed, read_line_extras(line));
     }
 }
 
@@ -160,7 +163,7 @@ void interactive_client::check_greeting(std::string_view line) {
     }
 }
 
-void interactive_client::handle(const server_line& line) {
+void interactive_client::handle(const server_line& line, const line_extras& extras) {
     const auto now = std::chrono::system_clock::now();
     // Rendered before the state learns from it, so that our own NICK reads "you are now ...".
     std::string text = config_.raw ? std::string() : renderer_.render(line, now);
@@ -168,17 +171,26 @@ void interactive_client::handle(const server_line& line) {
     if (const auto reply = state_.observe(line)) {
         connection_.send(*reply);  // a /pong: never answered, so never an ERR to tell apart
     }
+    resume_.observe(line, extras);
     renderer_.set_self(state_.self());
+    if (extras.history) {
+        on_history(*extras.history);
+        update_prompt();
+        return;
+    }
+    if (extras.resumed && resume_.resuming()) {
+        on_resumed(*extras.resumed, text);
+    }
     switch (line.tag) {
         case server_tag::hello:
             max_line_ = numeric_limit(line.limits, "max-line").value_or(max_line_);
             if (name_) {
-                send_name(*name_);
+                send_first_line();
                 text.clear();  // answered with --name (or the name we had) already
             }
             break;
         case server_tag::welcome:
-            on_welcome(text);
+            on_welcome(text, extras);
             break;
         case server_tag::joined:
             on_joined(line, new_room, text);
@@ -193,12 +205,27 @@ void interactive_client::handle(const server_line& line) {
         case server_tag::pong:
             if (!config_.raw && outbox_.marker_answered(line.text)) {
                 text.clear();
+            } else if (const auto released = replay_.marker_answered(line.text)) {
+                text.clear();
+                show(*released);
             } else if (line.text == rejoin_token && !rejoin_.empty()) {
                 text.clear();
                 rejoin();
             }
             break;
         case server_tag::err: {
+            if (phase_ == phase::naming && name_sent_ && resume_.resuming() &&
+                line.code == resume_failed_code) {
+                // The session is gone (its time ran out, or the server lost it): register afresh
+                // as before resumes existed; WELCOME and the rejoin follow the usual way.
+                resume_.refused();
+                const std::string name = name_.value_or(state_.self());
+                if (!config_.raw) {
+                    text = renderer_.resume_refused(line.text, name);
+                }
+                send_name(name);
+                break;
+            }
             const auto code = parse_protocol_error(line.code);
             if (!ever_joined_ && (code == protocol_error::server_full ||
                                   code == protocol_error::too_many_from_address ||
@@ -229,8 +256,8 @@ void interactive_client::handle(const server_line& line) {
         default:
             break;
     }
-    if (!text.empty()) {
-        show(text);
+    if (!config_.raw) {
+        show(replay_.show(renderer_.replay_item(line, std::move(text), now)));
     }
     if (phase_ == phase::naming && !name_sent_ && line.tag == server_tag::err && !config_.raw) {
         show(renderer_.notice("type the name you want and press Enter"));
@@ -238,18 +265,59 @@ void interactive_client::handle(const server_line& line) {
     update_prompt();
 }
 
-void interactive_client::on_welcome(std::string& text) {
+void interactive_client::on_welcome(std::string& text, const line_extras& extras) {
     phase_ = phase::chatting;
     name_sent_ = false;
     name_ = state_.self();
     connection_.reset_backoff();
-    if (ever_joined_ && !config_.raw) {
+    // Only a server that gives resume tokens (chat/2.1) replays history; with --raw every line
+    // is printed as it comes, so nothing is held back.
+    replay_.set_enabled(!config_.raw && !extras.token.empty());
+    const bool again = ever_joined_;
+    ever_joined_ = true;
+    if (resume_.resuming()) {
+        // The session is back: the server restores its rooms (JOINED each) and replays what we
+        // missed, then says RESUMED, which is when the user is told. No rejoining by hand.
+        text.clear();
+        replay_.expect(replay_view::request::resume);
+        return;
+    }
+    if (again && !config_.raw) {
         text = renderer_.notice(fmt::format("back as {}", state_.self()));
     }
-    ever_joined_ = true;
+    if (const auto marker = replay_.expect(replay_view::request::welcome)) {
+        connection_.send(*marker);  // behind the default room's replay, if any
+    }
     if (!rejoin_.empty()) {
         send_command(fmt::format("/ping {}", rejoin_token));
     }
+}
+
+void interactive_client::on_history(const history_end& end) {
+    auto released = replay_.history(end);
+    show(released.lines);
+    if (released.end && !config_.raw) {
+        if (const auto summary = renderer_.history_summary(*released.end); !summary.empty()) {
+            show(summary);
+        }
+    }
+}
+
+void interactive_client::on_resumed(const resumed_end& end, std::string& text) {
+    const auto outcome = resume_.resumed(end);
+    show(replay_.resumed());
+    if (!config_.raw) {
+        text = renderer_.resumed(outcome);
+    }
+    // The server restored our rooms; if the one that was current is not current now, make it
+    // so (a /join of a room we are in only switches), so that plain lines go where they did.
+    const auto* current = state_.current_room();
+    if (!rejoin_current_.empty() && state_.find_room(rejoin_current_) != nullptr &&
+        (current == nullptr || !equal_ignoring_case(current->name, rejoin_current_))) {
+        send_command(fmt::format("/join {}", rejoin_current_));
+    }
+    rejoin_.clear();
+    rejoin_current_.clear();
 }
 
 void interactive_client::rejoin() {
@@ -302,14 +370,31 @@ std::string interactive_client::show_accepted(const own_message& m, std::string_
     return {};
 }
 
+void interactive_client::send_first_line() {
+    // A session the server keeps for us is taken back whole; otherwise, or when it refuses
+    // (ERR resume-failed), the name is asked for as before.
+    if (const auto resume = resume_.resume_line(*name_)) {
+        connection_.send(*resume);
+        name_sent_ = true;
+        return;
+    }
+    send_name(*name_);
+}
+
 void interactive_client::send_name(std::string_view name) {
     connection_.send(name);
     name_sent_ = true;
 }
 
 void interactive_client::send_command(std::string_view line) {
-    if (connection_.send(line)) {
-        outbox_.command_sent();
+    if (!connection_.send(line)) {
+        return;
+    }
+    outbox_.command_sent();
+    if (const auto request = replay_request(line)) {
+        if (const auto marker = replay_.expect(*request)) {
+            connection_.send(*marker);  // its PONG comes after the whole answer
+        }
     }
 }
 
@@ -330,7 +415,10 @@ void interactive_client::on_connect_failed(const boost::system::error_code& ec,
 void interactive_client::on_disconnected(const boost::system::error_code& ec,
                                          std::optional<client_connection::duration> retry_in) {
     const bool said_bye = state_.bye_seen();
-    if (state_.registered()) {
+    show(replay_.reset());
+    replay_.set_enabled(false);
+    // A resume cut short keeps the rooms it was to restore: the state has only some of them.
+    if (state_.registered() && !resume_.resuming()) {
         rejoin_.clear();
         for (const auto& r : state_.rooms()) {
             rejoin_.push_back(r.name);
@@ -339,6 +427,7 @@ void interactive_client::on_disconnected(const boost::system::error_code& ec,
         rejoin_current_ = current != nullptr ? current->name : std::string();
     }
     state_.reset();
+    resume_.connection_lost();
     name_sent_ = false;
     if (phase_ == phase::leaving) {
         finish(0);
@@ -472,6 +561,9 @@ std::optional<completion> interactive_client::on_complete(std::string_view line,
         from.commands.emplace_back(c);
     }
     from.commands.emplace_back(switch_command);
+    if (std::ranges::find(command_names, history_command) == command_names.end()) {
+        from.commands.emplace_back(history_command);  // until common/protocol lists it
+    }
     from.self = state_.self();
     return complete_line(from, line, cursor);
 }
@@ -514,6 +606,12 @@ void interactive_client::update_prompt() {
 
 void interactive_client::show(std::string_view text) {
     ui_.print(text);
+}
+
+void interactive_client::show(const std::vector<std::string>& lines) {
+    for (const auto& l : lines) {
+        ui_.print(l);
+    }
 }
 
 void interactive_client::finish(int code) {

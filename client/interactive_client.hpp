@@ -13,8 +13,11 @@
 #include "client/chat_state.hpp"
 #include "client/client_connection.hpp"
 #include "client/client_options.hpp"
+#include "client/line_extras.hpp"
 #include "client/outbox.hpp"
 #include "client/renderer.hpp"
+#include "client/replay_view.hpp"
+#include "client/resume_state.hpp"
 #include "client/terminal_ui.hpp"
 
 namespace chat {
@@ -25,8 +28,11 @@ namespace chat {
 /// server, and our own messages are shown once the server has accepted them (`SENT`; it does not
 /// echo them), or with the error if it refused them. The prompt names the current room. The name
 /// is asked for when --name is absent and asked for again whenever the server refuses it. A lost
-/// connection is announced and retried with back-off, the same name asked for again and the same
-/// rooms joined again; /quit, Ctrl+D on an empty line and Ctrl+C leave cleanly at any point.
+/// connection is announced and retried with back-off; the session is taken back with `/resume`
+/// when the server gave a token for it (chat/2.1), else the same name is asked for again and the
+/// same rooms joined again. History the server replays (on joining, for `/history`) is shown
+/// dimmed and closed by a summary line. /quit, Ctrl+D on an empty line and Ctrl+C leave cleanly
+/// at any point.
 class interactive_client : private client_connection::listener, private terminal_ui::handler {
   public:
     interactive_client(boost::asio::io_context& io, const client_config& config,
@@ -61,10 +67,13 @@ class interactive_client : private client_connection::listener, private terminal
     std::optional<completion> on_complete(std::string_view line, std::size_t cursor) override;
 
     void check_greeting(std::string_view line);
-    void handle(const server_line& line);
-    void on_welcome(std::string& text);
+    void handle(const server_line& line, const line_extras& extras);
+    void on_welcome(std::string& text, const line_extras& extras);
     void on_joined(const server_line& line, bool new_room, std::string& text);
+    void on_history(const history_end& end);
+    void on_resumed(const resumed_end& end, std::string& text);
     void rejoin();
+    void send_first_line();
     void send_name(std::string_view name);
     void send_command(std::string_view line);
     void say(std::string_view line);
@@ -73,6 +82,7 @@ class interactive_client : private client_connection::listener, private terminal
     void wait_for_signal();
     void update_prompt();
     void show(std::string_view text);
+    void show(const std::vector<std::string>& lines);
     void finish(int code);
 
     boost::asio::io_context& io_;
@@ -83,6 +93,8 @@ class interactive_client : private client_connection::listener, private terminal
     terminal_ui ui_;
     boost::asio::signal_set signals_;
     outbox outbox_;  // our messages waiting for SENT or ERR (not used with --raw)
+    resume_state resume_;
+    replay_view replay_;  // disabled with --raw: lines are printed as they come
     phase phase_ = phase::connecting;
     std::optional<std::string> name_;  // the name to ask for (again) on connecting
     bool name_sent_ = false;           // the name is out, its answer not yet in
@@ -91,7 +103,7 @@ class interactive_client : private client_connection::listener, private terminal
     bool ever_greeted_ = false;  // some connection was: a later silent peer may be a restart
     bool ever_joined_ = false;
     std::vector<std::string> rejoin_;  // rooms to join again after reconnecting, in join order
-    std::string rejoin_current_;       // and the one to make current again
+    std::string rejoin_current_;       // and the one to make current again (also after a resume)
     bool turned_away_ = false;         // refused as server-full before ever joining
     std::size_t max_line_ = SIZE_MAX;  // the server's max-line from HELLO
     bool done_ = false;

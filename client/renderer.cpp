@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "client/line_extras.hpp"
 #include "common/names.hpp"
 #include "common/text_util.hpp"
 
@@ -172,6 +173,10 @@ std::string renderer::paint(std::string_view sgr, std::string_view text) const {
     return fmt::format("{}{}{}", sgr, text, sgr_reset);
 }
 
+std::string renderer::dim(std::string_view text) const {
+    return paint(sgr_dim, text);
+}
+
 std::string renderer::name(std::string_view n) const {
     return paint(palette[name_color_index(n)], sanitize(n));
 }
@@ -184,7 +189,7 @@ std::string renderer::room_head(std::string_view r, time_point t) const {
     return fmt::format("{} {}", clock(t), room(r));
 }
 
-std::string renderer::clock(time_point t) const {
+std::tm renderer::local_parts(time_point t) const {
     const std::time_t secs = std::chrono::system_clock::to_time_t(t);
     std::tm parts{};
     if (options_.utc) {
@@ -192,7 +197,22 @@ std::string renderer::clock(time_point t) const {
     } else {
         localtime_r(&secs, &parts);
     }
+    return parts;
+}
+
+std::string renderer::clock(time_point t) const {
+    const std::tm parts = local_parts(t);
     return paint(sgr_dim, fmt::format("[{:02}:{:02}]", parts.tm_hour, parts.tm_min));
+}
+
+std::string renderer::dated_clock(time_point t, time_point now) const {
+    const std::tm when = local_parts(t);
+    const std::tm today = local_parts(now);
+    if (when.tm_year == today.tm_year && when.tm_yday == today.tm_yday) {
+        return clock(t);
+    }
+    return paint(sgr_dim, fmt::format("[{:04}-{:02}-{:02} {:02}:{:02}]", when.tm_year + 1900,
+                                      when.tm_mon + 1, when.tm_mday, when.tm_hour, when.tm_min));
 }
 
 std::string renderer::clock(std::string_view wire_time, time_point now) const {
@@ -314,9 +334,11 @@ std::string renderer::render(const server_line& line, time_point now) const {
             return render_error(line);
         case server_tag::hello:
             return notice(line.text.empty() ? std::string("connected; send your name") : line.text);
-        case server_tag::welcome:
-            return notice(line.text.empty() ? fmt::format("you joined as {}", line.name)
-                                            : line.text);
+        case server_tag::welcome: {
+            // A chat/2.1 server puts the resume token in front of the text: not for people.
+            const std::string_view text = welcome_text(line.text);
+            return notice(text.empty() ? fmt::format("you joined as {}", line.name) : text);
+        }
         case server_tag::unknown:
             return notice(line.text.empty() ? std::string(line.tag_word)
                                             : fmt::format("{} {}", line.tag_word, line.text));

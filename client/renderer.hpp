@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <string>
 #include <string_view>
 
+#include "client/replay_view.hpp"
+#include "client/resume_state.hpp"
 #include "common/server_line.hpp"
 
 namespace chat {
@@ -47,6 +50,21 @@ class renderer {
     /// A `/join` of a room we are in already: it is current now.
     std::string switched(std::string_view room_name, time_point now) const;
 
+    /// A replayed MSG or ME line (history): as `render` has it, but dimmed as a whole, without
+    /// other colours, and dated when it is not from today (`[2026-11-20 09:15]`).
+    std::string replayed(const server_line& line, time_point now) const;
+    /// `line` as the replay view takes it: `live`, its text now, and for MSG and ME also how it
+    /// looks as history (`replayed`), its room and its id.
+    replay_view::item replay_item(const server_line& line, std::string live, time_point now) const;
+    /// The line after a replay's lines: `#rust -- 12 earlier messages --`, with how to ask for
+    /// more or that older history is no longer kept. Empty for a join into a room without
+    /// history (`HISTORY #r complete 0`); an answer to `/history` always says something.
+    std::string history_summary(const replay_view::summary& s) const;
+    /// The notice after a resume: `reconnected, 3 missed messages`, or the gap.
+    std::string resumed(const resume_state::outcome& o) const;
+    /// The one line when the server refused to resume: we register afresh as `name`.
+    std::string resume_refused(std::string_view reason, std::string_view name) const;
+
     /// The client's own notices (dimmed, `-- ` first) and errors (red, `!! ` first).
     std::string notice(std::string_view text) const;
     std::string error(std::string_view text) const;
@@ -66,9 +84,14 @@ class renderer {
     static std::string sanitize(std::string_view text);
 
   private:
+    /// The calendar fields of `t` in the zone shown: local, or UTC (`render_options::utc`).
+    std::tm local_parts(time_point t) const;
     std::string clock(std::string_view wire_time, time_point now) const;
     std::string clock(time_point t) const;
+    /// `[14:03]` on the day of `now`, `[2026-11-20 14:03]` on any other.
+    std::string dated_clock(time_point t, time_point now) const;
     std::string paint(std::string_view sgr, std::string_view text) const;
+    std::string dim(std::string_view text) const;
     std::string render_leave(const server_line& line, time_point now) const;
     std::string render_error(const server_line& line) const;
     std::string render_users(const server_line& line) const;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "client/greeting.hpp"
+#include "client/line_extras.hpp"
 #include "common/protocol.hpp"
 
 namespace chat {
@@ -72,13 +73,24 @@ void scripted_client::on_line(std::string_view line) {
         return;
     }
     const auto parsed = parse_server_line(line);
+    const auto extras = read_line_extras(line);
     if (config_.raw) {
         output(line);
     } else if (!parsed) {
         output(renderer_.garbage(line));
-    } else if (auto text = renderer_.render(*parsed, std::chrono::system_clock::now());
-               !text.empty()) {
-        output(text);
+    } else if (extras.history) {
+        auto released = replay_.history(*extras.history);
+        output(released.lines);
+        if (const auto summary = renderer_.history_summary(*released.end); !summary.empty()) {
+            output(summary);
+        }
+    } else if (const auto held = parsed->tag == server_tag::pong
+                                     ? replay_.marker_answered(parsed->text)
+                                     : std::nullopt) {
+        output(*held);  // one of our markers: its PONG is not shown
+    } else {
+        const auto now = std::chrono::system_clock::now();
+        output(replay_.show(renderer_.replay_item(*parsed, renderer_.render(*parsed, now), now)));
     }
     if (!parsed || done_) {
         return;
@@ -93,6 +105,11 @@ void scripted_client::on_line(std::string_view line) {
             return;
         case server_tag::welcome:
             name_sent_ = false;
+            // Only a server that gives resume tokens (chat/2.1) replays history.
+            replay_.set_enabled(!config_.raw && !extras.token.empty());
+            if (const auto marker = replay_.expect(replay_view::request::welcome)) {
+                connection_.send(*marker);  // behind the default room's replay, if any
+            }
             pump();
             return;
         case server_tag::err: {
@@ -160,7 +177,7 @@ void scripted_client::pump() {
     while (!pending_.empty()) {
         std::string line = std::move(pending_.front());
         pending_.pop_front();
-        connection_.send(line);
+        send(line);
         if (is_quit(line)) {
             leaving_ = true;
             pending_.clear();
@@ -170,6 +187,15 @@ void scripted_client::pump() {
     }
     if (input_ended_) {
         leave();
+    }
+}
+
+void scripted_client::send(std::string_view line) {
+    connection_.send(line);
+    if (const auto request = replay_request(line)) {
+        if (const auto marker = replay_.expect(*request)) {
+            connection_.send(*marker);  // its PONG comes after the whole answer
+        }
     }
 }
 
@@ -202,6 +228,7 @@ void scripted_client::on_connect_failed(const boost::system::error_code& ec,
 void scripted_client::on_disconnected(const boost::system::error_code& ec,
                                       std::optional<client_connection::duration> /*retry_in*/) {
     connected_ = false;
+    output(replay_.reset());
     const std::string peer = connection_.peer();
     if (!greeted_) {
         std::fprintf(stderr, "chat-client: %s\n",
@@ -242,11 +269,18 @@ void scripted_client::output(std::string_view text) {
     }
 }
 
+void scripted_client::output(const std::vector<std::string>& lines) {
+    for (const auto& l : lines) {
+        output(l);
+    }
+}
+
 void scripted_client::finish(client_status status) {
     if (done_) {
         return;
     }
     done_ = true;
+    output(replay_.reset());  // held for the end of a replay that will not come now
     exit_code_ = static_cast<int>(status);
     input_.stop();
     connection_.stop();

@@ -11,6 +11,7 @@
 #include "client/client_connection.hpp"
 #include "client/client_options.hpp"
 #include "client/renderer.hpp"
+#include "client/replay_view.hpp"
 #include "client/stdin_reader.hpp"
 
 namespace chat {
@@ -23,8 +24,11 @@ namespace chat {
 /// time and each waits for the answer: the first is the name (unless --name was given), and if it
 /// is refused the next one is tried, exactly as the server asks; the rest wait in order. Every
 /// server line is printed, one per line, rendered or (--raw) exactly as received, and flushed at
-/// once so a long-lived pipe sees it. PING is answered by itself. At end of input it sends
-/// /quit, waits (bounded) for the server to finish, and ends with a `client_status` code.
+/// once so a long-lived pipe sees it. Rendered, history the server replays (on joining, for
+/// `/history`) is marked as such (`replay_view`); --raw prints every line as it comes. PING is
+/// answered by itself. At end of input it sends /quit, waits (bounded) for the server to
+/// finish, and ends with a `client_status` code. A lost connection is not retried, so it never
+/// resumes a session.
 class scripted_client : private client_connection::listener {
   public:
     scripted_client(boost::asio::io_context& io, const client_config& config, render_options style);
@@ -49,14 +53,17 @@ class scripted_client : private client_connection::listener {
     void on_input(std::string_view line);
     void on_input_end();
     void pump();
+    void send(std::string_view line);
     void leave();
     void output(std::string_view text);
+    void output(const std::vector<std::string>& lines);
     void finish(client_status status);
 
     boost::asio::io_context& io_;
     client_config config_;
     renderer renderer_;
     chat_state state_;
+    replay_view replay_;  // disabled with --raw
     client_connection connection_;
     stdin_reader input_;
     boost::asio::signal_set signals_;

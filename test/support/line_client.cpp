@@ -55,6 +55,12 @@ line_client::line_client(std::uint16_t port, const std::string& host, const std:
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+line_client line_client::adopt(int fd) {
+    line_client c;
+    c.fd_ = fd;
+    return c;
+}
+
 line_client::~line_client() {
     close();
 }

@@ -22,6 +22,8 @@ class line_client {
     /// given (127.0.0.2 is another client to the server); throws std::runtime_error on failure.
     explicit line_client(std::uint16_t port, const std::string& host = "127.0.0.1",
                          const std::string& source = "");
+    /// Takes over `fd`, a socket connected already (accepted by a test's own listener).
+    static line_client adopt(int fd);
     ~line_client();
     line_client(const line_client&) = delete;
     line_client& operator=(const line_client&) = delete;
@@ -60,6 +62,8 @@ class line_client {
     const std::vector<std::string>& skipped() const { return skipped_; }
 
   private:
+    line_client() = default;
+
     /// Fills the buffer; false on time-out, EOF or error (eof_ tells which).
     bool fill(std::chrono::steady_clock::time_point deadline);
 

@@ -14,7 +14,7 @@ chat::completion_sources sources() {
     s.names.replace_all("alice bob Bobby carol me");
     s.rooms = {"#lobby", "#rust", "#Rustaceans"};
     s.known_rooms = {"#cpp", "#lobby", "#rust", "#Rustaceans", "#zig"};
-    s.commands = {"join", "part", "rooms", "topic", "who", "msg", "me", "switch"};
+    s.commands = {"join", "part", "rooms", "topic", "who", "history", "msg", "me", "switch"};
     s.self = "me";
     return s;
 }
@@ -98,13 +98,14 @@ TEST_CASE("a name opening the line addresses someone", "[client][completion]") {
 TEST_CASE("Tab after / completes a command", "[client][completion]") {
     CHECK(after_tab("/jo") == "/join ");
     CHECK(after_tab("/sw") == "/switch ");
+    CHECK(after_tab("/hi") == "/history ");
     const auto c = tab("/m");
     REQUIRE(c);
     CHECK(c->candidates == names{"/me", "/msg"});
     CHECK(apply("/m", *c) == "/m");
     const auto all = tab("/");
     REQUIRE(all);
-    CHECK(all->candidates.size() == 8);
+    CHECK(all->candidates.size() == 9);
     const auto none = tab("/zz");
     REQUIRE(none);
     CHECK(none->candidates.empty());
@@ -130,6 +131,11 @@ TEST_CASE("rooms complete after # and after the room commands", "[client][comple
     CHECK(after_tab("/who lo") == "/who #lobby ");
     CHECK(after_tab("/topic #lo") == "/topic #lobby ");
     CHECK(after_tab("/switch rustac") == "/switch #Rustaceans ");
+    CHECK(after_tab("/history lo") == "/history #lobby ");
+    const auto history_z = tab("/history #z");  // /history offers only rooms we are in
+    REQUIRE(history_z);
+    CHECK(history_z->candidates.empty());
+    CHECK_FALSE(tab("/history #lobby before "));  // an id: nothing to offer
     const auto part = tab("/part ");
     REQUIRE(part);
     CHECK(part->candidates == names{"#lobby", "#rust", "#Rustaceans"});

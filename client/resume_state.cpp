@@ -1,0 +1,72 @@
+#include "client/resume_state.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace chat {
+
+void resume_state::observe(const server_line& line, const line_extras& extras) {
+    switch (line.tag) {
+        case server_tag::welcome:
+            // A new token for every registration and every resume; none from a chat/2.0 server.
+            token_ = std::string(extras.token);
+            if (!resuming_) {
+                last_id_ = 0;  // a new session: see the class comment
+            }
+            break;
+        case server_tag::msg:
+        case server_tag::me:
+        case server_tag::priv:
+            if (resuming_ && !first_replayed_) {
+                first_replayed_ = parse_message_id(line.id);
+            }
+            saw_id(line.id);
+            break;
+        case server_tag::sent:
+            saw_id(line.id);
+            break;
+        case server_tag::bye:
+            token_.clear();  // ended in order: the server keeps nothing to resume
+            resuming_ = false;
+            break;
+        default:
+            break;
+    }
+}
+
+void resume_state::saw_id(std::string_view id) {
+    if (const auto n = parse_message_id(id)) {
+        last_id_ = std::max(last_id_, *n);
+    }
+}
+
+std::optional<std::string> resume_state::resume_line(std::string_view name) {
+    if (token_.empty() || name.empty()) {
+        return std::nullopt;
+    }
+    resuming_ = true;
+    resumed_from_ = last_id_;
+    first_replayed_.reset();
+    return fmt::format("/resume {} {} {}", name, token_, last_id_);
+}
+
+void resume_state::refused() {
+    token_.clear();
+    resuming_ = false;
+}
+
+resume_state::outcome resume_state::resumed(const resumed_end& end) {
+    resuming_ = false;
+    outcome out;
+    out.missed = end.count;
+    out.gap = end.status == replay_status::gap;
+    out.gap_before = first_replayed_.value_or(resumed_from_ + 1);
+    return out;
+}
+
+void resume_state::connection_lost() {
+    resuming_ = false;
+}
+
+}  // namespace chat
