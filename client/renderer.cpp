@@ -119,6 +119,8 @@ std::string_view describe_error(std::string_view code) {
             return "No such room";
         case protocol_error::target_busy:
             return "They are getting too many private messages; try again later";
+        case protocol_error::resume_failed:
+            return "The session could not be resumed";
     }
     return "The server refused that";
 }
@@ -339,6 +341,9 @@ std::string renderer::render(const server_line& line, time_point now) const {
             const std::string_view text = welcome_text(line.text);
             return notice(text.empty() ? fmt::format("you joined as {}", line.name) : text);
         }
+        case server_tag::history:
+        case server_tag::resumed:
+            return {};  // the clients handle these before rendering (see replay_view)
         case server_tag::unknown:
             return notice(line.text.empty() ? std::string(line.tag_word)
                                             : fmt::format("{} {}", line.tag_word, line.text));

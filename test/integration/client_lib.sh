@@ -82,11 +82,12 @@ eventually() {
 # The server
 
 # start_server [ARGS...]: starts chat-server (--port 0 unless ARGS name one, no flood control
-# unless ARGS set one) and waits until it listens; sets SERVER_PID, SERVER_PORT, SERVER_LOG.
+# unless ARGS set one, its history in $WORK/history.db, kept across restarts within a test)
+# and waits until it listens; sets SERVER_PID, SERVER_PORT, SERVER_LOG.
 start_server() {
     SERVER_COUNT=$((SERVER_COUNT + 1))
     SERVER_LOG="$WORK/server-$SERVER_COUNT.log"
-    local args=(--rate 0)
+    local args=(--rate 0 --history-file "$WORK/history.db")
     [[ " $* " == *" --port "* ]] || args+=(--port 0)
     (
         close_bot_fds

@@ -35,7 +35,15 @@ wait_pane alice "^!! lost the connection to 127\.0\.0\.1:$PORT: "
 wait_pane alice '^-- reconnecting in 1 s \(Ctrl\+C or /quit to leave\)$'
 eventually 5 is_last_line alice '(offline)> draft' || fail "the draft was lost while offline"
 start_server --port "$PORT"
-wait_pane alice '^-- back as alice$'
+# Someone talks before alice is back (her next try is a second away): what she missed.
+exec {carol}<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'carol\nwhile you were away\n/quit\n' >&"$carol"
+eventually 5 grep -qs 'carol.*disconnected: quit' "$SERVER_LOG" || fail "carol did not get to talk"
+exec {carol}>&-
+# The history file outlived the server, and the session's token with it: the client resumes
+# and shows what it missed.
+wait_pane alice '^-- reconnected, 1 missed message$'
+wait_pane alice 'carol: while you were away$'
 wait_pane alice '^\[[0-9]{2}:[0-9]{2}\] -- you joined #rust '
 eventually 5 is_last_line alice '#lobby> draft' || fail "the draft or the current room was lost"
 press alice C-u

@@ -40,7 +40,7 @@ eventually 5 has_line "$WORK/ear.out" 'WELCOME ear .*' || fail "the listener did
 run_client bot1 $'bot1\nhello from bot1\n' --raw
 [[ $CODE == 0 ]] || fail "printf 'bot1\\nhello\\n' | chat-client --raw exited $CODE"
 has_line "$WORK/bot1.out" 'HELLO chat/2 .*' || fail "raw output lacks HELLO"
-has_line "$WORK/bot1.out" 'WELCOME bot1 Hello bot1! /help lists the commands\.' ||
+has_line "$WORK/bot1.out" 'WELCOME bot1 [0-9a-f]{32} Hello bot1! /help lists the commands\.' ||
     fail "raw output is not the protocol line as sent"
 has_line "$WORK/bot1.out" 'JOINED #lobby [0-9]+ .*' || fail "raw output lacks JOINED #lobby"
 has_line "$WORK/bot1.out" "SENT [0-9]+ $TIME" || fail "raw output lacks the SENT for the message"
