@@ -128,6 +128,7 @@ void connection::handle_name(std::string_view line) {
     }
     name_ = std::move(chosen);
     state_ = state::registered;
+    first_id_ = hub_.ids.last();
     welcome();
     if (transport_.logged()) {
         spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
@@ -706,7 +707,7 @@ void connection::save_resume_record(std::int64_t expires_ms) {
     if (current_ != nullptr) {
         rooms.push_back(current_->name());  // rejoined last, so current again
     }
-    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms);
+    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms, first_id_);
 }
 
 void connection::adopt(connection& from) {
@@ -721,6 +722,7 @@ void connection::adopt(connection& from) {
     serial_ = from.serial_;  // /ignore follows the user, not the connection
     private_budget_ = from.private_budget_;
     token_ = from.token_;
+    first_id_ = from.first_id_;
     hub_.names.transfer(name_, *this);
     state_ = state::registered;
     from.state_ = state::gone;
@@ -795,8 +797,14 @@ void connection::resume(const resume_request& req) {
             old.close(close_reason::resumed_elsewhere, {});
         }
         welcome();
+        // The current room last, as after a rejoin: a client takes the last JOINED as current.
         for (const auto& m : rooms_) {
-            confirm_join(*m.where);
+            if (m.where != current_) {
+                confirm_join(*m.where);
+            }
+        }
+        if (current_ != nullptr) {
+            confirm_join(*current_);
         }
     } else {
         // After the grace, a clean leave or a restart: back into the rooms as a newcomer would
@@ -807,6 +815,7 @@ void connection::resume(const resume_request& req) {
         }
         name_ = record->name;
         state_ = state::registered;
+        first_id_ = record->first_id;
         welcome();
         for (const auto& name : record->rooms) {
             if (check_room_name(name) == room_name_fault::ok &&
@@ -820,7 +829,9 @@ void connection::resume(const resume_request& req) {
                      req.last_id);
     }
     replay_ = std::make_unique<replay_state>();
-    replay_->after_id = req.last_id;
+    // Nothing from before the session began can have been missed: a low (or forged) last id
+    // must not replay a room's whole history.
+    replay_->after_id = std::max(req.last_id, first_id_);
     for (const auto& m : rooms_) {
         replay_->room_keys.push_back(m.where->key());
     }

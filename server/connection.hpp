@@ -207,7 +207,8 @@ class connection {
         std::string shown;     // as the user typed it, for the list
     };
     std::vector<ignored> ignores_;
-    token_hash token_{};  // of this session's resume token; zero before registration
+    token_hash token_{};          // of this session's resume token; zero before registration
+    std::uint64_t first_id_ = 0;  // the last id handed out when this session registered
     std::unique_ptr<replay_state> replay_;
     clock::time_point detached_until_{};  // a detached core's end of grace
     state state_ = state::handshake;

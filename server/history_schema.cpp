@@ -54,6 +54,7 @@ CREATE TABLE resume_tokens(
     token_hash BLOB NOT NULL PRIMARY KEY,
     name       TEXT NOT NULL,
     rooms      TEXT NOT NULL, -- room names as spelled, joined by single spaces
+    first_id   INTEGER NOT NULL, -- the last id handed out when the session began
     expires_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX resume_tokens_by_expiry ON resume_tokens(expires_ms);

@@ -43,8 +43,9 @@ token_hash hash_token(std::string_view token) {
 }
 
 void resume_tokens::update(const token_hash& hash, std::string_view name,
-                           std::vector<std::string> rooms, std::int64_t expires_ms) {
-    resume_record r{hash, std::string(name), std::move(rooms), expires_ms};
+                           std::vector<std::string> rooms, std::int64_t expires_ms,
+                           std::uint64_t first_id) {
+    resume_record r{hash, std::string(name), std::move(rooms), expires_ms, first_id};
     if (expires_ms == open_ended) {
         if (store_ != nullptr) {
             store_->save_token(r);  // only for a restart: the live session knows the rest

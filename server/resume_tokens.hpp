@@ -40,7 +40,7 @@ class resume_tokens {
     /// Replaces what `hash` gives back: `open_ended` while the session lives (the store only),
     /// the end of its time to live once it has ended (kept here too).
     void update(const token_hash& hash, std::string_view name, std::vector<std::string> rooms,
-                std::int64_t expires_ms);
+                std::int64_t expires_ms, std::uint64_t first_id);
     /// The record of `token` if it is good at `now_ms`, left in place.
     std::optional<resume_record> find(std::string_view token, std::int64_t now_ms);
     /// Forgets `hash`: the token has been used (or its session resumed).

@@ -66,10 +66,11 @@ struct sqlite_history_store::statements {
         std::pair{&statements::load_topic,
                   "SELECT setter, time, text FROM topics WHERE room_key = ?1"},
         std::pair{&statements::save_token,
-                  "INSERT OR REPLACE INTO resume_tokens(token_hash, name, rooms, expires_ms) "
-                  "VALUES (?1, ?2, ?3, ?4)"},
+                  "INSERT OR REPLACE INTO resume_tokens(token_hash, name, rooms, expires_ms, "
+                  "first_id) VALUES (?1, ?2, ?3, ?4, ?5)"},
         std::pair{&statements::find_token,
-                  "SELECT name, rooms, expires_ms FROM resume_tokens WHERE token_hash = ?1"},
+                  "SELECT name, rooms, expires_ms, first_id FROM resume_tokens "
+                  "WHERE token_hash = ?1"},
         std::pair{&statements::erase_token, "DELETE FROM resume_tokens WHERE token_hash = ?1"},
     };
 };

@@ -244,10 +244,11 @@ void sqlite_history_store::save_token(const resume_record& r) {
     }
     const std::string rooms = join_rooms(r.rooms);
     auto& s = statements_->save_token;
-    run_write(s,
-              bind_all(s, std::span<const std::byte>(r.hash), std::string_view(r.name),
-                       std::string_view(rooms), r.expires_ms),
-              "write a resume token");
+    run_write(
+        s,
+        bind_all(s, std::span<const std::byte>(r.hash), std::string_view(r.name),
+                 std::string_view(rooms), r.expires_ms, static_cast<std::int64_t>(r.first_id)),
+        "write a resume token");
 }
 
 std::optional<resume_record> sqlite_history_store::find_token(const token_hash& h) {
@@ -256,7 +257,7 @@ std::optional<resume_record> sqlite_history_store::find_token(const token_hash& 
     std::optional<resume_record> record;
     for_each_row(s, bind_all(s, std::span<const std::byte>(h)), "a resume token", [&] {
         record = resume_record{h, std::string(s.column_text(0)), split_rooms(s.column_text(1)),
-                               s.column_int64(2)};
+                               s.column_int64(2), static_cast<std::uint64_t>(s.column_int64(3))};
         return false;
     });
     return record;

@@ -52,6 +52,9 @@ struct resume_record {
     std::string name;                ///< as shown
     std::vector<std::string> rooms;  ///< as spelled, in the order joined (the current one last)
     std::int64_t expires_ms = 0;     ///< good until then (milliseconds since the Unix epoch)
+    /// The last message id handed out when the session began: nothing before it can have been
+    /// missed, so a resume replays nothing older however low the last id it gives.
+    std::uint64_t first_id = 0;
 };
 
 }  // namespace chat

@@ -404,3 +404,53 @@ TEST_CASE("a long replay comes in parts, and live lines wait for its end", "[res
     REQUIRE(resumed != seen.end());
     CHECK(*(resumed + 1) == "JOIN #lobby carol");
 }
+
+TEST_CASE("a resume never replays what came before the session began", "[resume]") {
+    server_config c;
+    c.history_on_join = 0;
+    world w(c);
+    client bob(w, "bob");
+    bob.send("before alice came");
+    bob.take();
+    auto alice = std::make_unique<client>(w);
+    alice->take();
+    alice->send("alice");
+    const auto token = token_in(alice->take());
+    alice->core().on_close(close_reason::connection_lost, {});
+    alice.reset();
+    bob.send("while she was away");
+    bob.take();
+    client back(w);
+    back.take();
+    back.send("/resume alice " + token + " 0");  // claims to have seen nothing at all
+    const auto seen = back.take();
+    CHECK(texts(seen) == std::vector<std::string>{"while she was away"});
+    CHECK(seen.back() == "RESUMED 1 complete");
+}
+
+TEST_CASE("the current room is confirmed last on a resume", "[resume]") {
+    world w;
+    auto alice = std::make_unique<client>(w);
+    alice->take();
+    alice->send("alice");
+    const auto token = token_in(alice->take());
+    alice->send("/join #a");
+    alice->send("/join #b");
+    alice->send("/join #lobby");  // current again, though joined first
+    alice->take();
+    alice->core().on_close(close_reason::connection_lost, {});
+    alice.reset();
+    client back(w);
+    back.take();
+    back.send("/resume alice " + token + " 0");
+    std::vector<std::string> joined;
+    for (const auto& l : back.take()) {
+        if (l.starts_with("JOINED ")) {
+            joined.push_back(field(l, &server_line::room));
+        }
+    }
+    CHECK(joined == std::vector<std::string>{"#a", "#b", "#lobby"});
+    back.send("here");
+    CHECK(back.core().current_room() != nullptr);
+    CHECK(back.core().current_room()->name() == "#lobby");
+}
