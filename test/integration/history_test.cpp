@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/server_line.hpp"
+#include "test/integration/hardening_support.hpp"
 #include "test/support/line_client.hpp"
 #include "test/support/test_server.hpp"
 
@@ -391,4 +392,37 @@ TEST_CASE("a history file the daemon cannot use stops it at start with a clear r
                     {"--port", "0", "--history-file", dir.file("missing-dir/h.db")});
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("missing-dir/h.db") != std::string::npos);
+}
+
+TEST_CASE("history in memory stays within its budget however many rooms fill it", "[history]") {
+    scoped_env asan("ASAN_OPTIONS", with_small_quarantine());
+    test_server server({"--log-level", "info", "--rate", "0", "--history-memory-mb", "2",
+                        "--history-on-join", "0", "--max-rooms", "100", "--default-room", ""});
+    line_client filler(server.port());
+    filler.register_as("filler", "");
+    fence(filler);
+    const std::size_t rss_before = rss_kib(server.pid());
+    REQUIRE(rss_before > 0);
+    // 100 rooms x 80 lines of 4 KB: 32 MB of history offered, 16 times the budget.
+    const std::string text(4000, 'h');
+    for (int r = 0; r < 100; ++r) {
+        const std::string room = "#fill" + std::to_string(r);
+        filler.send_line("/join " + room);
+        std::string burst;
+        for (int i = 0; i < 80; ++i) {
+            burst += room + " " + text + "\n";
+        }
+        REQUIRE(filler.send_raw(burst));
+        fence(filler, "r" + std::to_string(r));
+    }
+    const std::size_t rss_after = rss_kib(server.pid());
+    INFO("VmRSS before " << rss_before << " KiB, after " << rss_after << " KiB");
+    CHECK(rss_after < rss_before + 8 * 1024 + sanitizer_slack_kib);
+    // The newest are kept, the oldest said to be gone.
+    filler.send_line("/history #fill99 3");
+    CHECK(texts_until(filler, "HISTORY #fill99 more 3").size() == 3);
+    filler.send_line("/history #fill0 100");
+    const auto line = filler.read_until("HISTORY #fill0 ");
+    REQUIRE(line);
+    CHECK(parsed(*line).code == "gap");
 }
