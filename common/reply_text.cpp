@@ -159,6 +159,10 @@ std::string_view resume_registered() {
     return "/resume is only for the first line of a connection, instead of a name";
 }
 
+std::string_view wait_for_resume() {
+    return "too much sent while your missed messages are replayed; wait for RESUMED";
+}
+
 std::string resume_name_taken(std::string_view name) {
     return "that session cannot be resumed: the name " + std::string(name) +
            " is now someone else's";

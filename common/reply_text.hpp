@@ -52,6 +52,7 @@ std::string not_in_room(std::string_view room);
 std::string_view not_in_any_room();
 std::string_view resume_unknown();
 std::string_view resume_registered();
+std::string_view wait_for_resume();
 std::string resume_name_taken(std::string_view name);
 std::string too_many_rooms(std::size_t max_rooms);
 std::string no_such_room(std::string_view room);

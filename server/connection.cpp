@@ -26,6 +26,15 @@ constexpr std::size_t max_rooms_listed = 500;
 constexpr std::size_t replay_part = 256;
 /// Notices (JOIN, LEAVE, NICK, TOPIC) a resume replay holds back at most; more are dropped.
 constexpr std::size_t max_held_notices = 4096;
+/// Bytes of the user's own lines a resume replay holds back at most (flood control bounds how
+/// fast they come); past it, the line is refused.
+constexpr std::size_t max_waiting_bytes = std::size_t{64} * 1024;
+
+/// Bytes a replay part or a history page may queue for the peer: a page of long lines must not
+/// push its asker past --max-send-queue and get it dropped as a slow consumer.
+std::size_t replay_byte_budget(const server_config& c) {
+    return c.max_send_queue == 0 ? std::size_t{256} * 1024 : c.max_send_queue / 4;
+}
 
 std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -95,6 +104,16 @@ void connection::on_line(std::string_view line, clock::time_point now) {
         return;
     }
     last_heard_ = now;  // a whole line is a sign of life; a trickle of bytes is not
+    if (replay_ != nullptr) [[unlikely]] {
+        // A resume is replaying: the user's lines wait for RESUMED, in order.
+        if (replay_->waiting_bytes + line.size() > max_waiting_bytes) {
+            send_error(protocol_error::usage, reply_text::wait_for_resume());
+            return;
+        }
+        replay_->waiting_bytes += line.size();
+        replay_->waiting_lines.emplace_back(line);
+        return;
+    }
     if (const auto fault = check_text(line); fault != text_fault::ok) {
         send_error(protocol_error::bad_encoding, reply_text::bad_encoding(fault));
         return;
@@ -129,6 +148,7 @@ void connection::handle_name(std::string_view line) {
     name_ = std::move(chosen);
     state_ = state::registered;
     first_id_ = hub_.ids.last();
+    session_ = new_session_key();
     welcome();
     if (transport_.logged()) {
         spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
@@ -377,7 +397,7 @@ void connection::send_private(std::string_view to, std::string_view text) {
     const decimal id_text{id};
     // Kept for the recipient's resume (it may be detached right now) under both parties' keys,
     // the only two who can ever read it back.
-    hub_.messages.record_private(name_key(name_), name_key(target->name_),
+    hub_.messages.record_private(session_, target->session_,
                                  {id, message_kind::priv, at_ms, {}, name_, std::string(text)});
     target->deliver(encode_private(hub_.directs, id_text.view(), time, name_, text), urgency::now);
     reply(encode_sent(hub_.directs, id_text.view(), time));
@@ -401,6 +421,9 @@ void connection::rename(std::string_view new_name) {
     }
     const frame f = encode_nick(hub_.broadcasts, name_, new_name);
     name_ = std::string(new_name);
+    if (hub_.messages.store() != nullptr) {
+        save_resume_record(resume_tokens::open_ended);  // a resume after a crash: the new name
+    }
     // Once to each connection that shares at least one room, and to the user: a mark per walk
     // instead of a set, so the walk allocates nothing whatever the rooms' sizes.
     const std::uint64_t mark = ++hub_.visit_mark;
@@ -707,7 +730,7 @@ void connection::save_resume_record(std::int64_t expires_ms) {
     if (current_ != nullptr) {
         rooms.push_back(current_->name());  // rejoined last, so current again
     }
-    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms, first_id_);
+    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms, first_id_, session_);
 }
 
 void connection::adopt(connection& from) {
@@ -723,6 +746,7 @@ void connection::adopt(connection& from) {
     private_budget_ = from.private_budget_;
     token_ = from.token_;
     first_id_ = from.first_id_;
+    session_ = std::move(from.session_);
     hub_.names.transfer(name_, *this);
     state_ = state::registered;
     from.state_ = state::gone;
@@ -816,6 +840,7 @@ void connection::resume(const resume_request& req) {
         name_ = record->name;
         state_ = state::registered;
         first_id_ = record->first_id;
+        session_ = record->session.empty() ? new_session_key() : record->session;
         welcome();
         for (const auto& name : record->rooms) {
             if (check_room_name(name) == room_name_fault::ok &&
@@ -829,6 +854,7 @@ void connection::resume(const resume_request& req) {
                      req.last_id);
     }
     replay_ = std::make_unique<replay_state>();
+    replay_->self_key = name_key(name_);
     // Nothing from before the session began can have been missed: a low (or forged) last id
     // must not replay a room's whole history.
     replay_->after_id = std::max(req.last_id, first_id_);
@@ -843,10 +869,16 @@ bool connection::continue_replay() {
         replay_.reset();
         return false;
     }
-    const std::string self = name_key(name_);
-    auto page = hub_.messages.missed(replay_->room_keys, self, replay_->after_id, replay_part);
+    auto page = hub_.messages.missed(replay_->room_keys, replay_->self_key, session_,
+                                     replay_->after_id, replay_part);
     replay_->gap = replay_->gap || page.status == page_status::gap;
+    const std::size_t budget = replay_byte_budget(hub_.config);
+    bool cut_short = false;
     for (const auto& m : page.messages) {
+        if (transport_.queued_bytes() > budget) {
+            cut_short = true;  // the rest once the peer has read this much
+            break;
+        }
         replay_->after_id = m.id;
         const bool hidden = m.kind == message_kind::priv &&
                             std::any_of(ignores_.begin(), ignores_.end(), [&](const ignored& i) {
@@ -859,7 +891,7 @@ bool connection::continue_replay() {
     }
     extra_cost_bytes_ = 0;  // a resume is not a flood: the replay costs no budget
     // A gap is reported once, at the start of what is kept; what follows it may still be more.
-    const bool more = page.status == page_status::more ||
+    const bool more = cut_short || page.status == page_status::more ||
                       (page.status == page_status::gap && !page.messages.empty());
     if (more) {
         transport_.continue_later();
@@ -880,9 +912,16 @@ void connection::finish_replay() {
     reply(encode_resumed(hub_.directs, replay_->count,
                          replay_->gap ? page_status::gap : page_status::complete));
     const auto held = std::move(replay_->held);
+    const auto waiting = std::move(replay_->waiting_lines);
     replay_.reset();
     for (const frame& f : held) {
         transport_.deliver(f, urgency::soon);
+    }
+    for (const auto& line : waiting) {
+        if (state_ != state::registered) {
+            break;  // a /quit among them
+        }
+        on_line(line, last_heard_);
     }
 }
 

@@ -126,8 +126,13 @@ class connection {
         std::uint64_t after_id = 0;
         std::size_t count = 0;
         bool gap = false;
+        std::string self_key;  // the name at the resume: own lines under it are not replayed
         std::vector<std::string> room_keys;
         std::vector<frame> held;
+        /// Lines the user sent meanwhile, handled after RESUMED: a /join or /history in the
+        /// middle of the replay would interleave with it and repeat what it sends.
+        std::vector<std::string> waiting_lines;
+        std::size_t waiting_bytes = 0;
     };
 
     void handle_name(std::string_view line);
@@ -207,7 +212,9 @@ class connection {
         std::string shown;     // as the user typed it, for the list
     };
     std::vector<ignored> ignores_;
-    token_hash token_{};          // of this session's resume token; zero before registration
+    token_hash token_{};  // of this session's resume token; zero before registration
+    std::string
+        session_;  // this session's key (new_session_key): its private messages are kept by it
     std::uint64_t first_id_ = 0;  // the last id handed out when this session registered
     std::unique_ptr<replay_state> replay_;
     clock::time_point detached_until_{};  // a detached core's end of grace

@@ -28,8 +28,7 @@ void history::enforce_budget() {
                 bytes_ -= ring->forget_oldest(id);
             }
         } else if (!privates_.empty()) {
-            bytes_ -= room_history::footprint(privates_.front().message) +
-                      privates_.front().recipient_key.capacity();
+            bytes_ -= privates_.front().counted;
             privates_forgotten_up_to_ = privates_.front().message.id;
             privates_.pop_front();
         } else {
@@ -91,9 +90,37 @@ void history::room_closed(const std::string& room_key) {
     }
 }
 
+bool history::store_writable() {
+    if (store_ == nullptr || store_failed_) {
+        return false;
+    }
+    if (store_->stats().failed) {
+        // A commit failed (the appends went through): what was lost is not known, so every
+        // resume from now on says gap. What comes next is kept in memory only.
+        store_failed_ = true;
+        failed_at_ = UINT64_MAX;
+        return false;
+    }
+    return true;
+}
+
+void history::sweep_order() {
+    // Entries of messages that rings dropped by their own capacity (a busy room) pile up behind
+    // one of a quiet room that is still kept: sweep them all, at a size that doubles with what
+    // is left, so the sweeps cost O(1) per message.
+    std::erase_if(order_, [this](const auto& entry) {
+        return !live_rings_.contains(entry.first) || !entry.first->holds(entry.second);
+    });
+    sweep_at_ = std::max<std::size_t>(4096, 2 * order_.size());
+}
+
 void history::record_room(room_history& ring, std::string_view room_key, stored_message m) {
-    if (store_ != nullptr) {
+    if (store_writable()) {
         store_->append_room(room_key, m);
+        if (store_->stats().failed && !store_failed_) {
+            store_failed_ = true;
+            failed_at_ = m.id;
+        }
     }
     const std::uint64_t id = m.id;
     bytes_ += room_history::footprint(m);
@@ -101,26 +128,27 @@ void history::record_room(room_history& ring, std::string_view room_key, stored_
     order_.emplace_back(&ring, id);
     if (bytes_ > budget_) {
         enforce_budget();
-    } else if (order_.size() > 2 * (bytes_ / sizeof(stored_message) + 1)) {
-        // Entries of messages rings dropped by their own capacity pile up at the front.
-        while (!order_.empty() && (!live_rings_.contains(order_.front().first) ||
-                                   !order_.front().first->holds(order_.front().second))) {
-            order_.pop_front();
-        }
+    }
+    if (order_.size() > sweep_at_) {
+        sweep_order();
     }
 }
 
-void history::record_private(std::string_view sender_key, std::string_view recipient_key,
+void history::record_private(std::string_view sender_session, std::string_view recipient_session,
                              stored_message m) {
-    if (store_ != nullptr) {
-        store_->append_private(sender_key, recipient_key, m);
-        return;
+    if (store_writable()) {
+        store_->append_private(sender_session, recipient_session, m);
+        if (!store_->stats().failed) {
+            return;
+        }
+        store_failed_ = true;
+        failed_at_ = m.id;
     }
-    bytes_ += room_history::footprint(m) + recipient_key.size();
-    privates_.push_back({std::string(recipient_key), std::move(m)});
+    const std::size_t counted = room_history::footprint(m) + recipient_session.size();
+    bytes_ += counted;
+    privates_.push_back({std::string(recipient_session), std::move(m), counted});
     if (privates_.size() > private_messages_kept) {
-        bytes_ -= room_history::footprint(privates_.front().message) +
-                  privates_.front().recipient_key.capacity();
+        bytes_ -= privates_.front().counted;
         privates_forgotten_up_to_ = privates_.front().message.id;
         privates_.pop_front();
     }
@@ -150,22 +178,29 @@ history_page history::after(room_history& ring, std::string_view room_key, std::
 }
 
 history_page history::missed(std::span<const std::string> room_keys, std::string_view self_key,
-                             std::uint64_t after_id, std::size_t limit) {
-    if (store_ != nullptr) {
-        return store_->missed(room_keys, self_key, after_id, limit);
+                             std::string_view self_session, std::uint64_t after_id,
+                             std::size_t limit) {
+    if (store_writable()) {
+        return store_->missed(room_keys, self_key, self_session, after_id, limit);
     }
-    // Memory only: merge the rings' pages and the private messages, oldest first.
+    // Memory only (or since the store failed): merge the rings' pages and the private
+    // messages, oldest first. Each source gives at most `limit` after `after_id`, so a part
+    // costs O(limit) whatever the backlog; a source cut short bounds what the merge may keep,
+    // since its next messages (not looked at) could come before another source's.
     history_page merged;
-    bool gap = false;
+    bool gap = store_failed_ && after_id < failed_at_;
+    std::uint64_t cut = UINT64_MAX;  // keep only ids up to this: sources beyond it are unread
     for (const auto& key : room_keys) {
         const auto it = rings_.find(key);
         if (it == rings_.end()) {
             gap = gap || forgotten_up_to_ > after_id;
             continue;
         }
-        // Own lines are skipped, so a page may need more than `limit` to fill: take all after.
-        auto page = it->second.ring.after(after_id, it->second.ring.capacity());
+        auto page = it->second.ring.after(after_id, limit);
         gap = gap || page.status == page_status::gap;
+        if (page.status == page_status::more && !page.messages.empty()) {
+            cut = std::min(cut, page.messages.back().id);
+        }
         for (auto& m : page.messages) {
             if (name_key(m.sender) != self_key) {
                 merged.messages.push_back(std::move(m));
@@ -173,19 +208,25 @@ history_page history::missed(std::span<const std::string> room_keys, std::string
         }
     }
     gap = gap || privates_forgotten_up_to_ > after_id;
-    for (const auto& p : privates_) {
-        if (p.message.id > after_id && p.recipient_key == self_key) {
-            merged.messages.push_back(p.message);
+    auto p = std::upper_bound(
+        privates_.begin(), privates_.end(), after_id,
+        [](std::uint64_t id, const private_entry& e) { return id < e.message.id; });
+    for (; p != privates_.end() && p->message.id <= cut; ++p) {
+        if (p->recipient_session == self_session) {
+            merged.messages.push_back(p->message);
         }
     }
     std::sort(merged.messages.begin(), merged.messages.end(),
               [](const stored_message& a, const stored_message& b) { return a.id < b.id; });
+    std::erase_if(merged.messages, [cut](const stored_message& m) { return m.id > cut; });
+    const bool more = cut != UINT64_MAX || merged.messages.size() > limit;
     if (merged.messages.size() > limit) {
         merged.messages.resize(limit);
-        merged.status = page_status::more;
     }
     if (gap) {
         merged.status = page_status::gap;
+    } else if (more) {
+        merged.status = page_status::more;
     }
     return merged;
 }

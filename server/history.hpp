@@ -48,13 +48,16 @@ class history {
 
     /// Records a message sent to a room (`ring` from open_room).
     void record_room(room_history& ring, std::string_view room_key, stored_message m);
-    /// Records a private message between two name keys.
-    void record_private(std::string_view sender_key, std::string_view recipient_key,
+    /// Records a private message between two sessions (see history_store::append_private).
+    void record_private(std::string_view sender_session, std::string_view recipient_session,
                         stored_message m);
 
-    /// Commits what was recorded, if anything: called before any socket write.
-    void commit() {
-        if (store_ != nullptr && store_->pending()) {
+    /// Commits what was recorded, if anything, and that ids up to `last_id` were handed out:
+    /// called before any socket write.
+    void commit(std::uint64_t last_id) {
+        if (store_ != nullptr && (store_->pending() || last_id > ids_noted_)) {
+            store_->note_ids_up_to(last_id);
+            ids_noted_ = last_id;
             store_->commit();
         }
     }
@@ -68,7 +71,7 @@ class history {
 
     /// What a resuming user missed; see history_store::missed.
     history_page missed(std::span<const std::string> room_keys, std::string_view self_key,
-                        std::uint64_t after_id, std::size_t limit);
+                        std::string_view self_session, std::uint64_t after_id, std::size_t limit);
 
     /// The store, or null.
     history_store* store() { return store_.get(); }
@@ -80,8 +83,9 @@ class history {
 
   private:
     struct private_entry {
-        std::string recipient_key;
+        std::string recipient_session;
         stored_message message;
+        std::size_t counted;  // bytes added to bytes_ for it, taken off again as they were
     };
     struct ring_entry {
         room_history ring;
@@ -90,6 +94,10 @@ class history {
 
     /// Forgets the oldest messages in memory until the budget holds.
     void enforce_budget();
+    /// Whether appends go to the store: there is one and it has not given up writing.
+    bool store_writable();
+    /// Drops the entries of order_ whose message is gone, once it has grown past sweep_at_.
+    void sweep_order();
     void forget_ring(room_history& ring);
 
     std::unique_ptr<history_store> store_;
@@ -100,6 +108,10 @@ class history {
     /// An entry whose ring is gone, or whose message the ring already dropped, is skipped.
     std::deque<std::pair<room_history*, std::uint64_t>> order_;
     std::unordered_set<room_history*> live_rings_;
+    std::size_t sweep_at_ = 4096;  // order_'s size that makes sweep_order run
+    std::uint64_t ids_noted_ = 0;  // the last id given to the store's note_ids_up_to
+    bool store_failed_ = false;    // the store gave up writing: keep in memory from then on
+    std::uint64_t failed_at_ = 0;  // the first id the store did not keep
     std::unordered_map<std::string, ring_entry> rings_;
     std::deque<std::string> idle_;        // keys of rings kept for rooms with no members
     std::uint64_t forgotten_up_to_ = 0;   // newest id of any ring let go (memory only)

@@ -37,13 +37,13 @@ CREATE TABLE room_messages(
 CREATE INDEX room_messages_by_room ON room_messages(room_key, id);
 CREATE TABLE private_messages(
     id            INTEGER PRIMARY KEY,
-    sender_key    TEXT NOT NULL,
-    recipient_key TEXT NOT NULL,
+    sender_session    TEXT NOT NULL, -- sessions, not names: a name can pass to someone else
+    recipient_session TEXT NOT NULL,
     at_ms         INTEGER NOT NULL,
     sender        TEXT NOT NULL,
     text          TEXT NOT NULL
 );
-CREATE INDEX private_messages_by_recipient ON private_messages(recipient_key, id);
+CREATE INDEX private_messages_by_recipient ON private_messages(recipient_session, id);
 CREATE TABLE topics(
     room_key TEXT NOT NULL PRIMARY KEY,
     setter   TEXT NOT NULL,
@@ -55,6 +55,7 @@ CREATE TABLE resume_tokens(
     name       TEXT NOT NULL,
     rooms      TEXT NOT NULL, -- room names as spelled, joined by single spaces
     first_id   INTEGER NOT NULL, -- the last id handed out when the session began
+    session    TEXT NOT NULL,    -- the session's key: its private messages are stored by it
     expires_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX resume_tokens_by_expiry ON resume_tokens(expires_ms);
@@ -144,7 +145,8 @@ sqlite_result<std::int64_t> max_stored_id(sqlite_db& db) {
     auto statement = db.prepare(
         "SELECT max(coalesce((SELECT max(id) FROM room_messages), 0),"
         "           coalesce((SELECT max(id) FROM private_messages), 0),"
-        "           coalesce((SELECT max(value) FROM meta WHERE key = 'pruned_up_to'), 0))");
+        "           coalesce((SELECT max(value) FROM meta WHERE key = 'pruned_up_to'), 0),"
+        "           coalesce((SELECT max(value) FROM meta WHERE key = 'high_water'), 0))");
     if (!statement) {
         return statement.error();
     }

@@ -28,12 +28,22 @@ hub::hub(const server_config& c, frame_arena& broadcasts_arena, frame_arena& dir
       tokens(messages.store()),
       memory_resource(memory) {
     ids.continue_after(messages.max_stored_id());
+    if (history_store* s = messages.store()) {
+        // Sessions live when the process last ended (a crash) can be resumed from now on, for
+        // --resume-grace and then --resume-ttl; while running, only ended sessions' records are
+        // looked up in the store (a live one is found by its holder).
+        s->close_open_tokens(
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch() + c.resume_grace + c.resume_ttl)
+                .count());
+        s->commit();
+    }
 }
 
 hub::~hub() {
     // Detached sessions leave their rooms silently before the rooms and names go.
     detached.clear();
-    messages.commit();  // their resume records, kept for a /resume after a restart
+    messages.commit(ids.last());  // their resume records, kept for a /resume after a restart
 }
 
 }  // namespace chat

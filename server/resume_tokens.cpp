@@ -33,6 +33,15 @@ std::string new_resume_token() {
     return std::string(hex.data(), 32);
 }
 
+std::string new_session_key() {
+    ensure_sodium();
+    std::array<unsigned char, 8> bytes{};
+    randombytes_buf(bytes.data(), bytes.size());
+    std::array<char, 17> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
+    return std::string(hex.data(), 16);
+}
+
 token_hash hash_token(std::string_view token) {
     ensure_sodium();
     token_hash h{};
@@ -44,8 +53,9 @@ token_hash hash_token(std::string_view token) {
 
 void resume_tokens::update(const token_hash& hash, std::string_view name,
                            std::vector<std::string> rooms, std::int64_t expires_ms,
-                           std::uint64_t first_id) {
-    resume_record r{hash, std::string(name), std::move(rooms), expires_ms, first_id};
+                           std::uint64_t first_id, std::string session) {
+    resume_record r{hash,       std::string(name), std::move(rooms),
+                    expires_ms, first_id,          std::move(session)};
     if (expires_ms == open_ended) {
         if (store_ != nullptr) {
             store_->save_token(r);  // only for a restart: the live session knows the rest
@@ -60,7 +70,8 @@ void resume_tokens::keep(resume_record r) {
         by_expiry_.erase({it->second.expires_ms, it->first});
         records_.erase(it);
     } else if (records_.size() >= max_records && !by_expiry_.empty()) {
-        erase(by_expiry_.begin()->second);
+        const token_hash soonest = by_expiry_.begin()->second;  // a copy: erase frees the node
+        erase(soonest);
     }
     by_expiry_.insert({r.expires_ms, r.hash});
     if (store_ != nullptr) {
@@ -76,7 +87,12 @@ std::optional<resume_record> resume_tokens::find(std::string_view token, std::in
     if (const auto it = records_.find(hash); it != records_.end()) {
         found = it->second;
     } else if (store_ != nullptr) {
-        found = store_->find_token(hash);  // handed out before a restart
+        // Ended before a restart, or live now: a live session is found by its holder, never
+        // here, or a token renamed away from could start a second session.
+        found = store_->find_token(hash);
+        if (found && found->expires_ms == open_ended) {
+            return std::nullopt;
+        }
     }
     if (found && found->expires_ms <= now_ms) {
         erase(hash);

@@ -18,6 +18,9 @@ namespace chat {
 /// A fresh resume token: 128 random bits (libsodium's CSPRNG) as 32 lower-case hex digits.
 std::string new_resume_token();
 
+/// A fresh session key: 64 random bits as 16 hex digits. Private messages are kept by it.
+std::string new_session_key();
+
 /// What is kept of `token`: BLAKE2b-256 of its text. The token itself is never stored.
 token_hash hash_token(std::string_view token);
 
@@ -40,7 +43,7 @@ class resume_tokens {
     /// Replaces what `hash` gives back: `open_ended` while the session lives (the store only),
     /// the end of its time to live once it has ended (kept here too).
     void update(const token_hash& hash, std::string_view name, std::vector<std::string> rooms,
-                std::int64_t expires_ms, std::uint64_t first_id);
+                std::int64_t expires_ms, std::uint64_t first_id, std::string session);
     /// The record of `token` if it is good at `now_ms`, left in place.
     std::optional<resume_record> find(std::string_view token, std::int64_t now_ms);
     /// Forgets `hash`: the token has been used (or its session resumed).

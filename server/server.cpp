@@ -305,7 +305,7 @@ void server::sweep() {
     }
     if (stopping_ && sessions_.size() == 0) {
         report_unlogged(std::chrono::steady_clock::time_point::max());  // windows not yet over
-        hub_.messages.commit();  // the last lines and the sessions' resume records
+        hub_.messages.commit(hub_.ids.last());  // the last lines and the sessions' resume records
         spdlog::info("all connections closed; exiting");
         return;  // nothing left: let io.run() return
     }

@@ -324,7 +324,7 @@ void session::schedule_flush() {
 session::write_result session::write_queued() {
     // Nothing is shown before it is stored: whatever this turn recorded is committed before any
     // byte of it can reach a socket. Once per turn in practice; a flag test otherwise.
-    ctx_.chat.messages.commit();
+    ctx_.chat.messages.commit(ctx_.chat.ids.last());
     std::array<std::string_view, iov_batch> ranges;
     std::array<iovec, iov_batch> iov{};
     while (!out_.empty()) {

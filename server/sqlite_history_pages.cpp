@@ -126,8 +126,8 @@ history_page sqlite_history_store::room_after(std::string_view room_key, std::ui
 }
 
 history_page sqlite_history_store::missed(std::span<const std::string> room_keys,
-                                          std::string_view self_key, std::uint64_t after_id,
-                                          std::size_t limit) {
+                                          std::string_view self_key, std::string_view self_session,
+                                          std::uint64_t after_id, std::size_t limit) {
     // Each source gives at most limit + 1 rows in id order; the first limit + 1 of all of them
     // together are among those, which tells `more` from `complete` after the merge.
     const std::size_t wanted = limit == std::numeric_limits<std::size_t>::max() ? limit : limit + 1;
@@ -156,7 +156,7 @@ history_page sqlite_history_store::missed(std::span<const std::string> room_keys
     {
         auto& s = statements_->private_after;
         const reset_on_exit reset(s);
-        read = for_each_row(s, bind_all(s, self_key, sql_id(after_id), one_more_than(limit)),
+        read = for_each_row(s, bind_all(s, self_session, sql_id(after_id), one_more_than(limit)),
                             "missed private messages",
                             [&] {
                                 found.push_back(private_row(s));

@@ -24,6 +24,8 @@ struct sqlite_history_store::statements {
     /// One per text in `sql`, named after what it does.
     sqlite_statement begin;
     sqlite_statement commit;
+    sqlite_statement note_ids;
+    sqlite_statement close_open_tokens;
     sqlite_statement insert_room;
     sqlite_statement insert_private;
     sqlite_statement room_before;
@@ -42,12 +44,19 @@ struct sqlite_history_store::statements {
     static constexpr std::array sql{
         std::pair{&statements::begin, "BEGIN IMMEDIATE"},
         std::pair{&statements::commit, "COMMIT"},
+        std::pair{&statements::note_ids,
+                  "INSERT INTO meta(key, value) VALUES ('high_water', ?1) ON CONFLICT(key) "
+                  "DO UPDATE SET value = max(value, excluded.value)"},
+        std::pair{&statements::close_open_tokens,
+                  "UPDATE resume_tokens SET expires_ms = ?1 "
+                  "WHERE expires_ms = 9223372036854775807"},
         std::pair{&statements::insert_room,
                   "INSERT INTO room_messages(id, room_key, room, kind, at_ms, sender, text) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
-        std::pair{&statements::insert_private,
-                  "INSERT INTO private_messages(id, sender_key, recipient_key, at_ms, sender, "
-                  "text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+        std::pair{
+            &statements::insert_private,
+            "INSERT INTO private_messages(id, sender_session, recipient_session, at_ms, sender, "
+            "text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
         std::pair{&statements::room_before,
                   "SELECT id, room, kind, at_ms, sender, text FROM room_messages "
                   "WHERE room_key = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"},
@@ -56,7 +65,7 @@ struct sqlite_history_store::statements {
                   "WHERE room_key = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
         std::pair{&statements::private_after,
                   "SELECT id, at_ms, sender, text FROM private_messages "
-                  "WHERE recipient_key = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
+                  "WHERE recipient_session = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
         std::pair{&statements::room_pruned, "SELECT up_to_id FROM room_pruned WHERE room_key = ?1"},
         std::pair{&statements::meta_value, "SELECT value FROM meta WHERE key = ?1"},
         std::pair{&statements::save_topic,
@@ -67,9 +76,9 @@ struct sqlite_history_store::statements {
                   "SELECT setter, time, text FROM topics WHERE room_key = ?1"},
         std::pair{&statements::save_token,
                   "INSERT OR REPLACE INTO resume_tokens(token_hash, name, rooms, expires_ms, "
-                  "first_id) VALUES (?1, ?2, ?3, ?4, ?5)"},
+                  "first_id, session) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
         std::pair{&statements::find_token,
-                  "SELECT name, rooms, expires_ms, first_id FROM resume_tokens "
+                  "SELECT name, rooms, expires_ms, first_id, session FROM resume_tokens "
                   "WHERE token_hash = ?1"},
         std::pair{&statements::erase_token, "DELETE FROM resume_tokens WHERE token_hash = ?1"},
     };

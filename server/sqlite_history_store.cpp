@@ -171,13 +171,14 @@ void sqlite_history_store::append_room(std::string_view room_key, const stored_m
     }
 }
 
-void sqlite_history_store::append_private(std::string_view sender_key,
-                                          std::string_view recipient_key, const stored_message& m) {
+void sqlite_history_store::append_private(std::string_view sender_session,
+                                          std::string_view recipient_session,
+                                          const stored_message& m) {
     if (!ensure_transaction()) {
         return;
     }
     auto& s = statements_->insert_private;
-    auto bound = bind_all(s, sql_id(m.id), sender_key, recipient_key, m.at_ms,
+    auto bound = bind_all(s, sql_id(m.id), sender_session, recipient_session, m.at_ms,
                           std::string_view(m.sender), std::string_view(m.text));
     if (run_write(s, std::move(bound), "write a private message")) {
         ++uncommitted_;
@@ -202,6 +203,16 @@ void sqlite_history_store::commit() {
     in_transaction_ = false;
     stats_.messages_stored += std::exchange(uncommitted_, 0);
     ++stats_.commits;
+}
+
+void sqlite_history_store::note_ids_up_to(std::uint64_t id) {
+    if (id <= ids_noted_ || !ensure_transaction()) {
+        return;
+    }
+    auto& s = statements_->note_ids;
+    if (run_write(s, bind_all(s, sql_id(id)), "note the highest id")) {
+        ids_noted_ = id;
+    }
 }
 
 // --- topics and resume tokens
@@ -244,11 +255,11 @@ void sqlite_history_store::save_token(const resume_record& r) {
     }
     const std::string rooms = join_rooms(r.rooms);
     auto& s = statements_->save_token;
-    run_write(
-        s,
-        bind_all(s, std::span<const std::byte>(r.hash), std::string_view(r.name),
-                 std::string_view(rooms), r.expires_ms, static_cast<std::int64_t>(r.first_id)),
-        "write a resume token");
+    run_write(s,
+              bind_all(s, std::span<const std::byte>(r.hash), std::string_view(r.name),
+                       std::string_view(rooms), r.expires_ms, static_cast<std::int64_t>(r.first_id),
+                       std::string_view(r.session)),
+              "write a resume token");
 }
 
 std::optional<resume_record> sqlite_history_store::find_token(const token_hash& h) {
@@ -256,11 +267,23 @@ std::optional<resume_record> sqlite_history_store::find_token(const token_hash& 
     const reset_on_exit reset(s);
     std::optional<resume_record> record;
     for_each_row(s, bind_all(s, std::span<const std::byte>(h)), "a resume token", [&] {
-        record = resume_record{h, std::string(s.column_text(0)), split_rooms(s.column_text(1)),
-                               s.column_int64(2), static_cast<std::uint64_t>(s.column_int64(3))};
+        record = resume_record{h,
+                               std::string(s.column_text(0)),
+                               split_rooms(s.column_text(1)),
+                               s.column_int64(2),
+                               static_cast<std::uint64_t>(s.column_int64(3)),
+                               std::string(s.column_text(4))};
         return false;
     });
     return record;
+}
+
+void sqlite_history_store::close_open_tokens(std::int64_t expires_ms) {
+    if (stats_.failed) {
+        return;
+    }
+    auto& s = statements_->close_open_tokens;
+    run_write(s, bind_all(s, expires_ms), "give open resume tokens an expiry");
 }
 
 void sqlite_history_store::erase_token(const token_hash& h) {

@@ -28,23 +28,26 @@ class sqlite_history_store final : public history_store {
     ~sqlite_history_store() override;
 
     void append_room(std::string_view room_key, const stored_message& m) override;
-    void append_private(std::string_view sender_key, std::string_view recipient_key,
+    void append_private(std::string_view sender_session, std::string_view recipient_session,
                         const stored_message& m) override;
     bool pending() const override;
     void commit() override;
+    void note_ids_up_to(std::uint64_t id) override;
 
     history_page room_before(std::string_view room_key, std::uint64_t before_id,
                              std::size_t limit) override;
     history_page room_after(std::string_view room_key, std::uint64_t after_id,
                             std::size_t limit) override;
     history_page missed(std::span<const std::string> room_keys, std::string_view self_key,
-                        std::uint64_t after_id, std::size_t limit) override;
+                        std::string_view self_session, std::uint64_t after_id,
+                        std::size_t limit) override;
 
     void save_topic(std::string_view room_key, const std::optional<room_topic>& t) override;
     std::optional<room_topic> load_topic(std::string_view room_key) override;
 
     void save_token(const resume_record& r) override;
     std::optional<resume_record> find_token(const token_hash& h) override;
+    void close_open_tokens(std::int64_t expires_ms) override;
     void erase_token(const token_hash& h) override;
 
     std::uint64_t max_id() override;
@@ -68,6 +71,7 @@ class sqlite_history_store final : public history_store {
     std::unique_ptr<statements> statements_;  ///< destroyed before db_, as they must be
     history_store_stats stats_;
     std::uint64_t uncommitted_ = 0;  ///< appends in the open transaction
+    std::uint64_t ids_noted_ = 0;    ///< the highest id written to meta's high_water
     bool in_transaction_ = false;
 };
 

@@ -55,6 +55,9 @@ struct resume_record {
     /// The last message id handed out when the session began: nothing before it can have been
     /// missed, so a resume replays nothing older however low the last id it gives.
     std::uint64_t first_id = 0;
+    /// The session's key (random, made at registration, kept through resumes and renames): what
+    /// its private messages are kept by.
+    std::string session;
 };
 
 }  // namespace chat

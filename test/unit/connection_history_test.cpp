@@ -454,3 +454,71 @@ TEST_CASE("the current room is confirmed last on a resume", "[resume]") {
     CHECK(back.core().current_room() != nullptr);
     CHECK(back.core().current_room()->name() == "#lobby");
 }
+
+TEST_CASE("private messages follow the session, not the name", "[resume]") {
+    world w;
+    client bob(w, "bob");
+    // The first alice leaves; her token stays good for a day.
+    auto first = std::make_unique<client>(w);
+    first->take();
+    first->send("alice");
+    const auto first_token = token_in(first->take());
+    first->send("/ping mark");
+    first->core().on_close(close_reason::quit, {});
+    first.reset();
+    // Someone else takes the name, gets a private message, and leaves too.
+    auto second = std::make_unique<client>(w);
+    second->take();
+    second->send("alice");
+    second->take();
+    bob.send("@alice for the second alice only");
+    bob.take();
+    second->core().on_close(close_reason::quit, {});
+    second.reset();
+    // The first alice comes back: what was sent to the other one is not hers.
+    client back(w);
+    back.take();
+    back.send("/resume alice " + first_token + " 0");
+    const auto seen = back.take();
+    REQUIRE(back.core().registered());
+    for (const auto& l : seen) {
+        CHECK(l.find("for the second alice only") == std::string::npos);
+    }
+}
+
+TEST_CASE("lines sent during a resume's replay wait for its end", "[resume]") {
+    server_config c;
+    c.history_memory = 5000;
+    world w(c);
+    client bob(w, "bob");
+    auto alice = std::make_unique<client>(w);
+    alice->take();
+    alice->send("alice");
+    const auto token = token_in(alice->take());
+    alice->core().on_close(close_reason::connection_lost, {});
+    alice.reset();
+    say(bob, 600);
+    bob.take();
+    client back(w);
+    back.take();
+    back.send("/resume alice " + token + " 0");
+    REQUIRE(back.core().replaying());
+    back.send("/join #elsewhere");
+    back.send("/history #lobby 1");
+    auto seen = back.take();
+    CHECK(std::none_of(seen.begin(), seen.end(),
+                       [](const std::string& l) { return l.starts_with("JOINED #elsewhere"); }));
+    while (back.core().continue_replay()) {
+    }
+    for (auto& l : back.take()) {
+        seen.push_back(l);
+    }
+    const auto resumed = std::find(seen.begin(), seen.end(), "RESUMED 600 complete");
+    REQUIRE(resumed != seen.end());
+    // After RESUMED, in the order sent: the join, then the page.
+    REQUIRE(seen.end() - resumed >= 4);
+    CHECK((resumed + 1)->starts_with("JOINED #elsewhere "));
+    CHECK(*(resumed + 2) == "HISTORY #elsewhere complete 0");
+    CHECK(parse_server_line(*(resumed + 3))->text == "m600");
+    CHECK(*(resumed + 4) == "HISTORY #lobby more 1");
+}

@@ -170,7 +170,7 @@ TEST_CASE(
     CHECK(m.text == "waves");
     CHECK(page.messages[0].kind == message_kind::msg);
     const std::array<std::string, 0> no_rooms{};
-    const auto privates = store->missed(no_rooms, "bob", 0, 10);
+    const auto privates = store->missed(no_rooms, "bob", "bob", 0, 10);
     REQUIRE(ids(privates) == idv{3});
     CHECK(privates.messages[0].kind == message_kind::priv);
     CHECK(privates.messages[0].room.empty());
@@ -276,7 +276,7 @@ TEST_CASE("history store: pruning by age, on a second connection, turns the page
                 .ok());
     CHECK(ids(store->room_after("#dev", 0, 10)) == idv{6, 8, 10});
     const std::array<std::string, 0> no_rooms{};
-    const auto privates = store->missed(no_rooms, "bob", 0, 10);
+    const auto privates = store->missed(no_rooms, "bob", "bob", 0, 10);
     CHECK(ids(privates) == idv{11});
     CHECK(privates.status == page_status::complete);
 }
@@ -301,15 +301,16 @@ TEST_CASE("history store: pruning beyond max_rows counts rooms and private messa
     REQUIRE(history_maintenance::run_once(db, retention(std::chrono::milliseconds(0), 3), 0).ok());
 
     const std::vector<std::string> rooms{"#a"};
-    const auto after_seven = store->missed(rooms, "bob", 7, 10);
+    const auto after_seven = store->missed(rooms, "bob", "bob", 7, 10);
     CHECK(ids(after_seven) == idv{8, 9, 10});
     CHECK(after_seven.status == page_status::complete);
     // The private mark is 6, the room's 7: after 6 a room message (7) is gone, after 5 a private
     // one (6) as well.
-    CHECK(store->missed(rooms, "bob", 6, 10).status == page_status::gap);
-    CHECK(store->missed(std::span<const std::string>(), "bob", 6, 10).status ==
+    CHECK(store->missed(rooms, "bob", "bob", 6, 10).status == page_status::gap);
+    CHECK(store->missed(std::span<const std::string>(), "bob", "bob", 6, 10).status ==
           page_status::complete);
-    CHECK(store->missed(std::span<const std::string>(), "bob", 5, 10).status == page_status::gap);
+    CHECK(store->missed(std::span<const std::string>(), "bob", "bob", 5, 10).status ==
+          page_status::gap);
     CHECK(store->room_before("#a", UINT64_MAX, 10).status == page_status::gap);
     CHECK(ids(store->room_before("#a", UINT64_MAX, 10)) == idv{9});
 
@@ -338,7 +339,7 @@ TEST_CASE(
     // Missed is read before the commit too: the loop reads what it has appended.
 
     const std::vector<std::string> rooms{"#b", "#a", "#a"};
-    auto p = store->missed(rooms, "bob", 1, 10);
+    auto p = store->missed(rooms, "bob", "bob", 1, 10);
     CHECK(ids(p) == idv{2, 3, 5, 10, 11});
     CHECK(p.status == page_status::complete);
     CHECK(p.messages[0].room == "#a");
@@ -346,14 +347,14 @@ TEST_CASE(
     CHECK(p.messages[2].kind == message_kind::priv);
     CHECK(p.messages[2].text == "to bob");
 
-    p = store->missed(rooms, "bob", 1, 3);
+    p = store->missed(rooms, "bob", "bob", 1, 3);
     CHECK(ids(p) == idv{2, 3, 5});
     CHECK(p.status == page_status::more);
-    p = store->missed(rooms, "bob", 5, 2);
+    p = store->missed(rooms, "bob", "bob", 5, 2);
     CHECK(ids(p) == idv{10, 11});
     CHECK(p.status == page_status::complete);
 
-    p = store->missed(rooms, "dave", 0, 10);
+    p = store->missed(rooms, "dave", "dave", 0, 10);
     CHECK(ids(p) == idv{1, 2, 4, 6, 9});
     CHECK(p.status == page_status::complete);
 }
@@ -389,19 +390,21 @@ TEST_CASE("history store: resume tokens are saved, found, replaced, erased and e
     auto store = open_store(path);
     CHECK_FALSE(store->find_token(hash_of(1)).has_value());
 
-    store->save_token({hash_of(1), "Ann", {"#lobby", "#Dev"}, 5000});
-    store->save_token({hash_of(2), "Bob", {}, 1000});
+    store->save_token({hash_of(1), "Ann", {"#lobby", "#Dev"}, 5000, 7, "s1"});
+    store->save_token({hash_of(2), "Bob", {}, 1000, 7, "s2"});
     auto found = store->find_token(hash_of(1));
     REQUIRE(found.has_value());
     CHECK(found->hash == hash_of(1));
     CHECK(found->name == "Ann");
     CHECK(found->rooms == std::vector<std::string>{"#lobby", "#Dev"});
     CHECK(found->expires_ms == 5000);
+    CHECK(found->first_id == 7);
+    CHECK(found->session == "s1");
     found = store->find_token(hash_of(2));
     REQUIRE(found.has_value());
     CHECK(found->rooms.empty());
 
-    store->save_token({hash_of(1), "Ann", {"#x"}, 9000});
+    store->save_token({hash_of(1), "Ann", {"#x"}, 9000, 7, "s1"});
     CHECK(store->find_token(hash_of(1)).value().rooms == std::vector<std::string>{"#x"});
     CHECK(store->find_token(hash_of(1)).value().expires_ms == 9000);
 
@@ -409,7 +412,7 @@ TEST_CASE("history store: resume tokens are saved, found, replaced, erased and e
     CHECK_FALSE(store->find_token(hash_of(1)).has_value());
     store->erase_token(hash_of(1));  // erasing a missing token is harmless
 
-    store->save_token({hash_of(3), "Carol", {"#a"}, 3000});
+    store->save_token({hash_of(3), "Carol", {"#a"}, 3000, 7, "s3"});
     auto db = open_db(path);
     REQUIRE(
         history_maintenance::run_once(db, retention(std::chrono::milliseconds(0), 0), 2000).ok());

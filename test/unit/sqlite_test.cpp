@@ -364,7 +364,7 @@ TEST_CASE("history schema: max_stored_id covers rooms and private messages", "[s
     insert_room_message(db, 41);
     CHECK(chat::max_stored_id(db).value() == 41);
     REQUIRE(db.exec("INSERT INTO private_messages"
-                    "(id, sender_key, recipient_key, at_ms, sender, text) "
+                    "(id, sender_session, recipient_session, at_ms, sender, text) "
                     "VALUES (42, 'ann', 'bob', 2, 'Ann', 'psst')")
                 .ok());
     CHECK(chat::max_stored_id(db).value() == 42);
