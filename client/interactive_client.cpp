@@ -138,7 +138,7 @@ void interactive_client::on_line(std::string_view line) {
         show(renderer_.garbage(line));
     }
     if (parsed) {
-        handle(*parsed, read_line_extras(line));
+        handle(*parsed);
     }
 }
 
@@ -163,7 +163,7 @@ void interactive_client::check_greeting(std::string_view line) {
     }
 }
 
-void interactive_client::handle(const server_line& line, const line_extras& extras) {
+void interactive_client::handle(const server_line& line) {
     const auto now = std::chrono::system_clock::now();
     // Rendered before the state learns from it, so that our own NICK reads "you are now ...".
     std::string text = config_.raw ? std::string() : renderer_.render(line, now);
@@ -171,15 +171,17 @@ void interactive_client::handle(const server_line& line, const line_extras& extr
     if (const auto reply = state_.observe(line)) {
         connection_.send(*reply);  // a /pong: never answered, so never an ERR to tell apart
     }
-    resume_.observe(line, extras);
+    resume_.observe(line);
     renderer_.set_self(state_.self());
-    if (extras.history) {
-        on_history(*extras.history);
+    if (const auto released = replay_.history(line)) {
+        on_history(*released);
         update_prompt();
         return;
     }
-    if (extras.resumed && resume_.resuming()) {
-        on_resumed(*extras.resumed, text);
+    if (resume_.resuming()) {
+        if (const auto outcome = resume_.resumed(line)) {
+            on_resumed(*outcome, text);
+        }
     }
     switch (line.tag) {
         case server_tag::hello:
@@ -190,7 +192,7 @@ void interactive_client::handle(const server_line& line, const line_extras& extr
             }
             break;
         case server_tag::welcome:
-            on_welcome(text, extras);
+            on_welcome(line, text);
             break;
         case server_tag::joined:
             on_joined(line, new_room, text);
@@ -214,8 +216,9 @@ void interactive_client::handle(const server_line& line, const line_extras& extr
             }
             break;
         case server_tag::err: {
+            const auto code = parse_protocol_error(line.code);
             if (phase_ == phase::naming && name_sent_ && resume_.resuming() &&
-                line.code == resume_failed_code) {
+                code == protocol_error::resume_failed) {
                 // The session is gone (its time ran out, or the server lost it): register afresh
                 // as before resumes existed; WELCOME and the rejoin follow the usual way.
                 resume_.refused();
@@ -226,7 +229,6 @@ void interactive_client::handle(const server_line& line, const line_extras& extr
                 send_name(name);
                 break;
             }
-            const auto code = parse_protocol_error(line.code);
             if (!ever_joined_ && (code == protocol_error::server_full ||
                                   code == protocol_error::too_many_from_address ||
                                   code == protocol_error::too_many_connections)) {
@@ -265,14 +267,14 @@ void interactive_client::handle(const server_line& line, const line_extras& extr
     update_prompt();
 }
 
-void interactive_client::on_welcome(std::string& text, const line_extras& extras) {
+void interactive_client::on_welcome(const server_line& line, std::string& text) {
     phase_ = phase::chatting;
     name_sent_ = false;
     name_ = state_.self();
     connection_.reset_backoff();
     // Only a server that gives resume tokens (chat/2.1) replays history; with --raw every line
     // is printed as it comes, so nothing is held back.
-    replay_.set_enabled(!config_.raw && !extras.token.empty());
+    replay_.set_enabled(!config_.raw && !line.token.empty());
     const bool again = ever_joined_;
     ever_joined_ = true;
     if (resume_.resuming()) {
@@ -293,8 +295,7 @@ void interactive_client::on_welcome(std::string& text, const line_extras& extras
     }
 }
 
-void interactive_client::on_history(const history_end& end) {
-    auto released = replay_.history(end);
+void interactive_client::on_history(const replay_view::release& released) {
     show(released.lines);
     if (released.end && !config_.raw) {
         if (const auto summary = renderer_.history_summary(*released.end); !summary.empty()) {
@@ -303,8 +304,7 @@ void interactive_client::on_history(const history_end& end) {
     }
 }
 
-void interactive_client::on_resumed(const resumed_end& end, std::string& text) {
-    const auto outcome = resume_.resumed(end);
+void interactive_client::on_resumed(const resume_state::outcome& outcome, std::string& text) {
     show(replay_.resumed());
     if (!config_.raw) {
         text = renderer_.resumed(outcome);

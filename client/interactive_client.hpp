@@ -13,7 +13,6 @@
 #include "client/chat_state.hpp"
 #include "client/client_connection.hpp"
 #include "client/client_options.hpp"
-#include "client/line_extras.hpp"
 #include "client/outbox.hpp"
 #include "client/renderer.hpp"
 #include "client/replay_view.hpp"
@@ -67,11 +66,11 @@ class interactive_client : private client_connection::listener, private terminal
     std::optional<completion> on_complete(std::string_view line, std::size_t cursor) override;
 
     void check_greeting(std::string_view line);
-    void handle(const server_line& line, const line_extras& extras);
-    void on_welcome(std::string& text, const line_extras& extras);
+    void handle(const server_line& line);
+    void on_welcome(const server_line& line, std::string& text);
     void on_joined(const server_line& line, bool new_room, std::string& text);
-    void on_history(const history_end& end);
-    void on_resumed(const resumed_end& end, std::string& text);
+    void on_history(const replay_view::release& released);
+    void on_resumed(const resume_state::outcome& outcome, std::string& text);
     void rejoin();
     void send_first_line();
     void send_name(std::string_view name);

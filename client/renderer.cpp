@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "client/line_extras.hpp"
 #include "common/names.hpp"
 #include "common/text_util.hpp"
 
@@ -336,11 +335,10 @@ std::string renderer::render(const server_line& line, time_point now) const {
             return render_error(line);
         case server_tag::hello:
             return notice(line.text.empty() ? std::string("connected; send your name") : line.text);
-        case server_tag::welcome: {
-            // A chat/2.1 server puts the resume token in front of the text: not for people.
-            const std::string_view text = welcome_text(line.text);
-            return notice(text.empty() ? fmt::format("you joined as {}", line.name) : text);
-        }
+        case server_tag::welcome:
+            // The resume token is not part of the text: it is not for people.
+            return notice(line.text.empty() ? fmt::format("you joined as {}", line.name)
+                                            : std::string(line.text));
         case server_tag::history:
         case server_tag::resumed:
             return {};  // the clients handle these before rendering (see replay_view)

@@ -4,8 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "client/line_extras.hpp"
-
 namespace chat {
 
 // How history and resumes look: the replayed lines, the line that ends a replay, the notices
@@ -39,7 +37,7 @@ replay_view::item renderer::replay_item(const server_line& line, std::string liv
     if (line.tag == server_tag::msg || line.tag == server_tag::me) {
         item.as_history = replayed(line, now);
         item.room = std::string(line.room);
-        item.id = parse_message_id(line.id).value_or(0);
+        item.id = parse_count(line.id).value_or(0);
     }
     return item;
 }
@@ -50,14 +48,14 @@ std::string renderer::history_summary(const replay_view::summary& s) const {
     if (s.count > 0) {
         what = s.asked ? fmt::format("{} message{} from history", s.count, plural)
                        : fmt::format("{} earlier message{}", s.count, plural);
-    } else if (s.asked && s.status != replay_status::gap) {
+    } else if (s.asked && s.status != page_status::gap) {
         what = s.forward ? "no newer messages in history" : "no messages in history";
     }
     std::string more;
     switch (s.status) {
-        case replay_status::complete:
+        case page_status::complete:
             break;
-        case replay_status::more: {
+        case page_status::more: {
             // Where the next page starts: before the oldest line shown, or after the newest.
             const std::string where = sanitize(s.room);
             if (s.forward && s.last_id != 0) {
@@ -69,7 +67,7 @@ std::string renderer::history_summary(const replay_view::summary& s) const {
             }
             break;
         }
-        case replay_status::gap:
+        case page_status::gap:
             more = s.forward ? "some of it is no longer kept" : "older history not kept";
             break;
     }

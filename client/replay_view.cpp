@@ -55,11 +55,16 @@ std::vector<std::string> replay_view::show(item line) {
     return {};
 }
 
-replay_view::release replay_view::history(const history_end& end) {
+std::optional<replay_view::release> replay_view::history(const server_line& line) {
+    const auto status = parse_page_status(line.code);
+    const auto count = parse_count(line.count);
+    if (line.tag != server_tag::history || !status || !count) {
+        return std::nullopt;
+    }
     summary s;
-    s.room = std::string(end.room);
-    s.status = end.status;
-    s.count = end.count;
+    s.room = std::string(line.room);
+    s.status = *status;
+    s.count = *count;
     // The HISTORY answers the oldest window still waiting for one; a resume's takes any number.
     const auto w = std::find_if(windows_.begin(), windows_.end(), [](const window& x) {
         return !x.ended || x.what == request::resume;
@@ -72,8 +77,8 @@ replay_view::release replay_view::history(const history_end& end) {
     // The replay is the run of the room's MSG/ME lines right before the HISTORY: walk back over
     // it, at most `count` lines; anything else (TOPIC, JOINED, another room) ends the run.
     std::uint64_t marked = 0;
-    for (auto it = held_.rbegin(); it != held_.rend() && marked < end.count; ++it) {
-        if (it->line.as_history.empty() || !equal_ignoring_case(it->line.room, end.room)) {
+    for (auto it = held_.rbegin(); it != held_.rend() && marked < s.count; ++it) {
+        if (it->line.as_history.empty() || !equal_ignoring_case(it->line.room, s.room)) {
             break;
         }
         it->history = true;

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/line_extras.hpp"
+#include "common/server_line.hpp"
 
 namespace chat {
 
@@ -53,7 +53,7 @@ class replay_view {
     /// A replay's end, to show after its lines.
     struct summary {
         std::string room;
-        replay_status status = replay_status::complete;
+        page_status status = page_status::complete;
         std::uint64_t count = 0;     ///< as the server counted
         bool asked = false;          ///< the answer to a /history (else a join's replay)
         bool forward = false;        ///< `/history ... after`: the page goes forward in time
@@ -78,8 +78,10 @@ class replay_view {
     /// A line to show: returned at once when no window is open, else held back.
     std::vector<std::string> show(item line);
 
-    /// A HISTORY line: marks what it replayed and lets out everything held.
-    release history(const history_end& end);
+    /// A HISTORY line: marks what it replayed and lets out everything held. Nothing, and no
+    /// change, for any other line, and for a HISTORY whose status or count this client cannot
+    /// read.
+    std::optional<release> history(const server_line& line);
 
     /// A `PONG TOKEN`: nothing when it is not one of our markers; else the lines it lets out
     /// (and the PONG itself is not shown).

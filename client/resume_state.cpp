@@ -6,11 +6,11 @@
 
 namespace chat {
 
-void resume_state::observe(const server_line& line, const line_extras& extras) {
+void resume_state::observe(const server_line& line) {
     switch (line.tag) {
         case server_tag::welcome:
             // A new token for every registration and every resume; none from a chat/2.0 server.
-            token_ = std::string(extras.token);
+            token_ = std::string(line.token);
             if (!resuming_) {
                 last_id_ = 0;  // a new session: see the class comment
             }
@@ -19,7 +19,7 @@ void resume_state::observe(const server_line& line, const line_extras& extras) {
         case server_tag::me:
         case server_tag::priv:
             if (resuming_ && !first_replayed_) {
-                first_replayed_ = parse_message_id(line.id);
+                first_replayed_ = parse_count(line.id);
             }
             saw_id(line.id);
             break;
@@ -36,7 +36,7 @@ void resume_state::observe(const server_line& line, const line_extras& extras) {
 }
 
 void resume_state::saw_id(std::string_view id) {
-    if (const auto n = parse_message_id(id)) {
+    if (const auto n = parse_count(id)) {
         last_id_ = std::max(last_id_, *n);
     }
 }
@@ -56,11 +56,16 @@ void resume_state::refused() {
     resuming_ = false;
 }
 
-resume_state::outcome resume_state::resumed(const resumed_end& end) {
+std::optional<resume_state::outcome> resume_state::resumed(const server_line& line) {
+    const auto count = parse_count(line.count);
+    const auto status = parse_page_status(line.code);
+    if (line.tag != server_tag::resumed || !count || !status) {
+        return std::nullopt;
+    }
     resuming_ = false;
     outcome out;
-    out.missed = end.count;
-    out.gap = end.status == replay_status::gap;
+    out.missed = *count;
+    out.gap = *status == page_status::gap;
     out.gap_before = first_replayed_.value_or(resumed_from_ + 1);
     return out;
 }

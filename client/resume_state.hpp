@@ -5,7 +5,6 @@
 #include <string>
 #include <string_view>
 
-#include "client/line_extras.hpp"
 #include "common/server_line.hpp"
 
 namespace chat {
@@ -34,9 +33,9 @@ class resume_state {
         std::uint64_t gap_before = 0;  ///< gap: the first id replayed, else last-id + 1
     };
 
-    /// Learns from one server line (and its chat/2.1 parts): the token and the session from
-    /// WELCOME, ids from MSG, ME, PRIV and SENT, the end of the session from BYE.
-    void observe(const server_line& line, const line_extras& extras);
+    /// Learns from one server line: the token and the session from WELCOME, ids from MSG, ME,
+    /// PRIV and SENT, the end of the session from BYE.
+    void observe(const server_line& line);
 
     /// The first line to send on a new connection, instead of the name: `/resume NAME TOKEN
     /// LAST-ID` while the session is resumable and `name` is not empty, else nothing (send the
@@ -47,8 +46,9 @@ class resume_state {
     /// `ERR resume-failed`: the token is no good any more; the client registers afresh.
     void refused();
 
-    /// `RESUMED`: the resume is complete; what it brought.
-    outcome resumed(const resumed_end& end);
+    /// `RESUMED`: the resume is complete; what it brought. Nothing, and no change, for any other
+    /// line, and for a `RESUMED` whose count or status this client cannot read.
+    std::optional<outcome> resumed(const server_line& line);
 
     /// The connection is gone: a resume under way is over (its token may still be good).
     void connection_lost();

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "client/greeting.hpp"
-#include "client/line_extras.hpp"
 #include "common/protocol.hpp"
 
 namespace chat {
@@ -73,15 +72,13 @@ void scripted_client::on_line(std::string_view line) {
         return;
     }
     const auto parsed = parse_server_line(line);
-    const auto extras = read_line_extras(line);
     if (config_.raw) {
         output(line);
     } else if (!parsed) {
         output(renderer_.garbage(line));
-    } else if (extras.history) {
-        auto released = replay_.history(*extras.history);
-        output(released.lines);
-        if (const auto summary = renderer_.history_summary(*released.end); !summary.empty()) {
+    } else if (const auto released = replay_.history(*parsed)) {
+        output(released->lines);
+        if (const auto summary = renderer_.history_summary(*released->end); !summary.empty()) {
             output(summary);
         }
     } else if (const auto held = parsed->tag == server_tag::pong
@@ -106,7 +103,7 @@ void scripted_client::on_line(std::string_view line) {
         case server_tag::welcome:
             name_sent_ = false;
             // Only a server that gives resume tokens (chat/2.1) replays history.
-            replay_.set_enabled(!config_.raw && !extras.token.empty());
+            replay_.set_enabled(!config_.raw && !parsed->token.empty());
             if (const auto marker = replay_.expect(replay_view::request::welcome)) {
                 connection_.send(*marker);  // behind the default room's replay, if any
             }

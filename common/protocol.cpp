@@ -1,6 +1,7 @@
 #include "common/protocol.hpp"
 
 #include <array>
+#include <charconv>
 #include <tuple>
 #include <utility>
 
@@ -78,6 +79,17 @@ std::string_view to_string(page_status status) {
             return "gap";
     }
     return "gap";
+}
+
+std::optional<std::uint64_t> parse_count(std::string_view digits) {
+    // from_chars takes no sign, no spaces and no base prefix, and says when the value overflows.
+    std::uint64_t value = 0;
+    const char* const end = digits.data() + digits.size();
+    const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+    if (digits.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
 }
 
 namespace {
@@ -230,18 +242,13 @@ std::string_view usage_of(std::string_view command) {
 
 namespace {
 
+/// An id or a limit typed in a command: at most 19 digits, as the server has always read them
+/// (a longer one is refused even when it would fit in 64 bits).
 std::optional<std::uint64_t> parse_number(std::string_view word) {
-    std::uint64_t value = 0;
-    if (word.empty() || word.size() > 19) {
-        return std::nullopt;  // 19 digits always fit in 64 bits
+    if (word.size() > 19) {
+        return std::nullopt;
     }
-    for (const char c : word) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value;
+    return parse_count(word);
 }
 
 }  // namespace

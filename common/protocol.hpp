@@ -51,6 +51,10 @@ enum class page_status {
 /// The status as it appears on the wire, e.g. `gap`.
 std::string_view to_string(page_status status);
 
+/// A count or a message id as the protocol writes them: decimal digits only, no sign, no spaces.
+/// Nothing for anything else or for a number past 64 bits; never throws.
+std::optional<std::uint64_t> parse_count(std::string_view digits);
+
 /// What a registered client's line asks for.
 enum class command_kind {
     empty,            ///< an empty line: ignored

@@ -68,6 +68,17 @@ std::optional<int> digits(std::string_view s) {
     return value;
 }
 
+/// The value among `all` whose wire word (`to_string`) is `word`, or nothing.
+template <class E, std::size_t N>
+std::optional<E> from_wire_word(const std::array<E, N>& all, std::string_view word) {
+    for (const E e : all) {
+        if (to_string(e) == word) {
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<server_line> parse_server_line(std::string_view line) {
@@ -281,12 +292,7 @@ std::optional<protocol_error> parse_protocol_error(std::string_view code) {
         protocol_error::too_many_rooms,       protocol_error::no_such_room,
         protocol_error::target_busy,
     };
-    for (const auto e : all) {
-        if (to_string(e) == code) {
-            return e;
-        }
-    }
-    return std::nullopt;
+    return from_wire_word(all, code);
 }
 
 std::optional<leave_reason> parse_leave_reason(std::string_view reason) {
@@ -295,12 +301,16 @@ std::optional<leave_reason> parse_leave_reason(std::string_view reason) {
         leave_reason::slow_consumer, leave_reason::shutdown,     leave_reason::error,
         leave_reason::part,
     };
-    for (const auto r : all) {
-        if (to_string(r) == reason) {
-            return r;
-        }
-    }
-    return std::nullopt;
+    return from_wire_word(all, reason);
+}
+
+std::optional<page_status> parse_page_status(std::string_view status) {
+    static constexpr std::array<page_status, 3> all = {
+        page_status::complete,
+        page_status::more,
+        page_status::gap,
+    };
+    return from_wire_word(all, status);
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {

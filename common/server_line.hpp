@@ -112,6 +112,9 @@ std::optional<protocol_error> parse_protocol_error(std::string_view code);
 /// The reason of a `LEAVE` line, or nothing for a reason this client does not know.
 std::optional<leave_reason> parse_leave_reason(std::string_view reason);
 
+/// The status of a `HISTORY` or `RESUMED` line, or nothing for a status this client does not know.
+std::optional<page_status> parse_page_status(std::string_view status);
+
 /// Reads RFC 3339 UTC as the server writes it (`2026-11-21T14:03:12.345Z`; the fraction may have
 /// 0 to 9 digits). Returns nothing for anything else, including offsets other than `Z`.
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);

@@ -117,6 +117,9 @@ TEST_CASE("server notices and answers", "[client][renderer]") {
     CHECK(render(r, "WELCOME me Hello me! /help lists the commands.") ==
           "-- Hello me! /help lists the commands.");
     CHECK(render(r, "WELCOME me") == "-- you joined as me");
+    // A chat/2.1 server's resume token is not for people.
+    CHECK(render(r, "WELCOME me 0123456789abcdef0123456789abcdef Hello me!") == "-- Hello me!");
+    CHECK(render(r, "WELCOME me 0123456789abcdef0123456789abcdef") == "-- you joined as me");
     CHECK(render(r, "INFO /who - who is here") == "-- /who - who is here");
     CHECK(render(r, "PONG") == "-- pong");
     CHECK(render(r, "PONG 7") == "-- pong 7");

@@ -5,7 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "client/line_extras.hpp"
 #include "client/renderer.hpp"
 #include "client/replay_view.hpp"
 
@@ -33,11 +32,9 @@ class pipeline {
     lines feed(std::string_view line) {
         const auto parsed = chat::parse_server_line(line);
         REQUIRE(parsed);
-        const auto extras = chat::read_line_extras(line);
-        if (extras.history) {
-            auto released = view_.history(*extras.history);
-            lines out = std::move(released.lines);
-            if (auto summary = renderer_.history_summary(*released.end); !summary.empty()) {
+        if (auto released = view_.history(*parsed)) {
+            lines out = std::move(released->lines);
+            if (auto summary = renderer_.history_summary(*released->end); !summary.empty()) {
                 out.push_back(std::move(summary));
             }
             return out;
@@ -51,7 +48,7 @@ class pipeline {
         if (parsed->tag == chat::server_tag::msg || parsed->tag == chat::server_tag::me) {
             item.as_history = renderer_.replayed(*parsed, at_14_03);
             item.room = std::string(parsed->room);
-            item.id = chat::parse_message_id(parsed->id).value_or(0);
+            item.id = chat::parse_count(parsed->id).value_or(0);
         }
         return view_.show(std::move(item));
     }
@@ -72,7 +69,7 @@ class pipeline {
     chat::replay_view view_;
 };
 
-chat::replay_view::summary summary_of(std::string_view room, chat::replay_status status,
+chat::replay_view::summary summary_of(std::string_view room, chat::page_status status,
                                       std::uint64_t count) {
     chat::replay_view::summary s;
     s.room = std::string(room);
@@ -313,7 +310,7 @@ TEST_CASE("a server that never answers cannot make the view hold lines without e
 
 TEST_CASE("the summary after a replay says how much, and how to get more", "[client][replay]") {
     const chat::renderer r({.color = false, .utc = true});
-    using st = chat::replay_status;
+    using st = chat::page_status;
     CHECK(r.history_summary(summary_of("#r", st::complete, 0)).empty());
     CHECK(r.history_summary(summary_of("#r", st::complete, 12)) == "#r -- 12 earlier messages --");
     auto s = summary_of("#r", st::more, 50);

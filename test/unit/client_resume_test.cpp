@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "client/line_extras.hpp"
+#include "client/replay_view.hpp"
 #include "client/resume_state.hpp"
 
 namespace {
@@ -11,11 +11,18 @@ namespace {
 constexpr std::string_view token_a = "0123456789abcdef0123456789abcdef";
 constexpr std::string_view token_b = "fedcba9876543210fedcba9876543210";
 
-/// Feeds one server line, as the clients do: parsed, with its chat/2.1 parts.
+/// Feeds one server line, as the clients do.
 void feed(chat::resume_state& s, const std::string& line) {
     const auto parsed = chat::parse_server_line(line);
     REQUIRE(parsed);
-    s.observe(*parsed, chat::read_line_extras(line));
+    s.observe(*parsed);
+}
+
+/// A line known to parse; its views point into `line`, which must outlive it.
+chat::server_line parsed(std::string_view line) {
+    const auto p = chat::parse_server_line(line);
+    REQUIRE(p);
+    return *p;
 }
 
 std::string welcome(std::string_view name, std::string_view token) {
@@ -25,75 +32,49 @@ std::string welcome(std::string_view name, std::string_view token) {
 
 }  // namespace
 
-TEST_CASE("a resume token is 32 lower-case hex digits", "[client][resume]") {
-    CHECK(chat::looks_like_resume_token(token_a));
-    CHECK_FALSE(chat::looks_like_resume_token("0123456789ABCDEF0123456789ABCDEF"));
-    CHECK_FALSE(chat::looks_like_resume_token("0123456789abcdef0123456789abcde"));
-    CHECK_FALSE(chat::looks_like_resume_token("0123456789abcdef0123456789abcdef0"));
-    CHECK_FALSE(chat::looks_like_resume_token("0123456789abcdef0123456789abcdeg"));
-    CHECK_FALSE(chat::looks_like_resume_token("Hello"));
-    CHECK_FALSE(chat::looks_like_resume_token(""));
-}
-
-TEST_CASE("WELCOME: the token when there is one, the text for people without it",
-          "[client][resume]") {
-    const std::string with = welcome("alice", token_a);
-    CHECK(chat::read_line_extras(with).token == token_a);
-    const auto parsed = chat::parse_server_line(with);
-    REQUIRE(parsed);
-    CHECK(chat::welcome_text(parsed->text) == "Hello alice!");
-    CHECK(chat::welcome_text(token_a).empty());
-
-    // A chat/2.0 server: its text starts where the token would be.
-    const std::string old = "WELCOME alice Hello alice! /help lists the commands.";
-    CHECK(chat::read_line_extras(old).token.empty());
-    const auto old_parsed = chat::parse_server_line(old);
-    REQUIRE(old_parsed);
-    CHECK(chat::welcome_text(old_parsed->text) == "Hello alice! /help lists the commands.");
-    // A text that happens to start with something token-like but of the wrong form.
-    CHECK(chat::read_line_extras("WELCOME bob 0123456789ABCDEF0123456789ABCDEF hi").token.empty());
-    CHECK(chat::read_line_extras("WELCOME bob").token.empty());
-    CHECK(chat::read_line_extras("MSG #a 1 2026-11-21T14:03:12.345Z x " + std::string(token_a))
-              .token.empty());
-}
-
 TEST_CASE("HISTORY and RESUMED are read, malformed ones are not", "[client][resume]") {
-    const auto h = chat::read_line_extras("HISTORY #rust more 50").history;
+    chat::replay_view v;
+    const auto h = v.history(parsed("HISTORY #rust more 50"));
     REQUIRE(h);
-    CHECK(h->room == "#rust");
-    CHECK(h->status == chat::replay_status::more);
-    CHECK(h->count == 50);
-    CHECK(chat::read_line_extras("HISTORY #r complete 0").history->status ==
-          chat::replay_status::complete);
-    CHECK(chat::read_line_extras("HISTORY #r gap 3").history->status == chat::replay_status::gap);
+    REQUIRE(h->end);
+    CHECK(h->end->room == "#rust");
+    CHECK(h->end->status == chat::page_status::more);
+    CHECK(h->end->count == 50);
+    CHECK(v.history(parsed("HISTORY #r complete 0"))->end->status == chat::page_status::complete);
+    CHECK(v.history(parsed("HISTORY #r gap 3"))->end->status == chat::page_status::gap);
+    // A field past the last is not read, as on every server line of fixed fields.
+    CHECK(v.history(parsed("HISTORY #r gap 3 extra"))->end->count == 3);
     for (const auto* bad :
-         {"HISTORY #r complete", "HISTORY #r done 3", "HISTORY #r gap -1", "HISTORY #r gap 3 extra",
-          "HISTORY", "HISTORY #r gap 99999999999999999999"}) {
+         {"HISTORY #r complete", "HISTORY #r done 3", "HISTORY #r gap -1", "HISTORY",
+          "HISTORY #r gap 99999999999999999999", "INFO HISTORY #r gap 1", "RESUMED 1 gap"}) {
         CAPTURE(bad);
-        CHECK_FALSE(chat::read_line_extras(bad).history);
+        const auto line = chat::parse_server_line(bad);
+        CHECK((!line || !v.history(*line)));
     }
 
-    const auto r = chat::read_line_extras("RESUMED 12 gap").resumed;
+    chat::resume_state s;
+    const auto r = s.resumed(parsed("RESUMED 12 gap"));
     REQUIRE(r);
-    CHECK(r->count == 12);
-    CHECK(r->status == chat::replay_status::gap);
-    CHECK(chat::read_line_extras("RESUMED 0 complete").resumed->count == 0);
-    for (const auto* bad :
-         {"RESUMED complete 0", "RESUMED 1", "RESUMED 1 more x", "RESUMED x gap"}) {
+    CHECK(r->missed == 12);
+    CHECK(r->gap);
+    CHECK(s.resumed(parsed("RESUMED 0 complete"))->missed == 0);
+    CHECK(s.resumed(parsed("RESUMED 1 more x"))->missed == 1);
+    for (const auto* bad : {"RESUMED complete 0", "RESUMED 1", "RESUMED 1 done", "RESUMED x gap",
+                            "RESUMED 99999999999999999999 gap", "HISTORY #r gap 1"}) {
         CAPTURE(bad);
-        CHECK_FALSE(chat::read_line_extras(bad).resumed);
+        const auto line = chat::parse_server_line(bad);
+        CHECK((!line || !s.resumed(*line)));
     }
-    CHECK_FALSE(chat::read_line_extras("INFO HISTORY #r gap 1").history);
 }
 
-TEST_CASE("message ids are decimal numbers that fit", "[client][resume]") {
-    CHECK(chat::parse_message_id("0") == 0U);
-    CHECK(chat::parse_message_id("18446744073709551615") == UINT64_MAX);
-    CHECK_FALSE(chat::parse_message_id("18446744073709551616"));
-    CHECK_FALSE(chat::parse_message_id(""));
-    CHECK_FALSE(chat::parse_message_id("-1"));
-    CHECK_FALSE(chat::parse_message_id("12a"));
-    CHECK_FALSE(chat::parse_message_id("+1"));
+TEST_CASE("a RESUMED this client cannot read leaves the resume under way", "[client][resume]") {
+    chat::resume_state s;
+    feed(s, welcome("alice", token_a));
+    REQUIRE(s.resume_line("alice"));
+    CHECK_FALSE(s.resumed(parsed("RESUMED 2 done")));
+    CHECK(s.resuming());
+    CHECK(s.resumed(parsed("RESUMED 2 complete")));
+    CHECK_FALSE(s.resuming());
 }
 
 TEST_CASE("last-id is the largest id of MSG, ME, PRIV and our SENT", "[client][resume]") {
@@ -148,9 +129,10 @@ TEST_CASE("resume: the line, then RESUMED complete", "[client][resume]") {
     feed(s, "JOINED #lobby 3 you are now talking in #lobby");
     feed(s, "MSG #lobby 44 2026-11-21T14:05:00.000Z bob while you were away");
     feed(s, "PRIV 46 2026-11-21T14:05:01.000Z bob psst");
-    const auto o = s.resumed(*chat::read_line_extras("RESUMED 2 complete").resumed);
-    CHECK(o.missed == 2);
-    CHECK_FALSE(o.gap);
+    const auto o = s.resumed(parsed("RESUMED 2 complete"));
+    REQUIRE(o);
+    CHECK(o->missed == 2);
+    CHECK_FALSE(o->gap);
     CHECK_FALSE(s.resuming());
     CHECK(s.last_id() == 46);
     CHECK(s.resume_line("alice") == "/resume alice " + std::string(token_b) + " 46");
@@ -165,16 +147,18 @@ TEST_CASE("resume with a gap: before the first id replayed, or last-id + 1", "[c
     feed(s, "JOINED #lobby 3 you are now talking in #lobby");
     feed(s, "MSG #lobby 57 2026-11-21T14:05:00.000Z bob after the gap");
     feed(s, "MSG #lobby 58 2026-11-21T14:05:01.000Z bob more");
-    auto o = s.resumed(*chat::read_line_extras("RESUMED 2 gap").resumed);
-    CHECK(o.gap);
-    CHECK(o.gap_before == 57);
+    auto o = s.resumed(parsed("RESUMED 2 gap"));
+    REQUIRE(o);
+    CHECK(o->gap);
+    CHECK(o->gap_before == 57);
 
     s.connection_lost();
     REQUIRE(s.resume_line("alice") == "/resume alice " + std::string(token_b) + " 58");
     feed(s, welcome("alice", token_a));
-    o = s.resumed(*chat::read_line_extras("RESUMED 0 gap").resumed);
-    CHECK(o.gap);
-    CHECK(o.gap_before == 59);
+    o = s.resumed(parsed("RESUMED 0 gap"));
+    REQUIRE(o);
+    CHECK(o->gap);
+    CHECK(o->gap_before == 59);
 }
 
 TEST_CASE("a refused resume forgets the token, the next registration starts afresh",

@@ -13,6 +13,7 @@ using chat::server_tag;
 namespace {
 
 constexpr std::string_view t = "2026-11-21T14:03:12.345Z";
+constexpr std::string_view token = "0123456789abcdef0123456789abcdef";
 
 }  // namespace
 
@@ -212,6 +213,48 @@ TEST_CASE("session lines", "[client][server_line]") {
     CHECK(info->text == "connections=2 users=2 rooms=1 messages=5");
 }
 
+TEST_CASE("a resume token is 32 lower-case hex digits", "[client][server_line]") {
+    CHECK(chat::is_resume_token(token));
+    for (const auto* bad :
+         {"0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcde",
+          "0123456789abcdef0123456789abcdef0", "0123456789abcdef0123456789abcdeg", "Hello", ""}) {
+        CAPTURE(bad);
+        CHECK_FALSE(chat::is_resume_token(bad));
+    }
+}
+
+TEST_CASE("WELCOME: the token when there is one, the text for people without it",
+          "[client][server_line]") {
+    const std::string with = "WELCOME alice " + std::string(token) + " Hello alice!";
+    const auto w = parse_server_line(with);
+    REQUIRE(w);
+    CHECK(w->token == token);
+    CHECK(w->text == "Hello alice!");
+    const std::string only_token = "WELCOME alice " + std::string(token);
+    const auto bare = parse_server_line(only_token);
+    REQUIRE(bare);
+    CHECK(bare->token == token);
+    CHECK(bare->text.empty());
+
+    // A chat/2.0 server: its text starts where the token would be; so does a text that happens
+    // to start with something token-like but of the wrong form.
+    const std::vector<std::pair<std::string_view, std::string_view>> without = {
+        {"WELCOME alice Hello alice! /help lists the commands.",
+         "Hello alice! /help lists the commands."},
+        {"WELCOME bob 0123456789ABCDEF0123456789ABCDEF hi", "0123456789ABCDEF0123456789ABCDEF hi"},
+        {"WELCOME bob", ""},
+    };
+    for (const auto& [wire, text] : without) {
+        CAPTURE(wire);
+        const auto line = parse_server_line(wire);
+        REQUIRE(line);
+        CHECK(line->token.empty());
+        CHECK(line->text == text);
+    }
+    const std::string msg = "MSG #a 1 2026-11-21T14:03:12.345Z x " + std::string(token);
+    CHECK(parse_server_line(msg)->token.empty());
+}
+
 TEST_CASE("every tag's wire word parses back to the tag", "[client][server_line]") {
     for (const auto tag :
          {server_tag::hello, server_tag::welcome, server_tag::msg, server_tag::priv, server_tag::me,
@@ -326,6 +369,22 @@ TEST_CASE("error codes and leave reasons round-trip", "[client][server_line]") {
     }
     CHECK(chat::to_string(chat::leave_reason::part) == "part");
     CHECK_FALSE(chat::parse_leave_reason("bored"));
+}
+
+TEST_CASE("the status of HISTORY and RESUMED round-trips", "[client][server_line]") {
+    for (const auto status :
+         {chat::page_status::complete, chat::page_status::more, chat::page_status::gap}) {
+        CHECK(chat::parse_page_status(chat::to_string(status)) == status);
+    }
+    CHECK(chat::parse_page_status("gap") == chat::page_status::gap);
+    for (const auto* bad : {"", "done", "Gap", "gap ", "more+"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(chat::parse_page_status(bad));
+    }
+    // A line the parser takes whose status this client does not know: the caller decides.
+    const auto h = parse_server_line("HISTORY #r done 3");
+    REQUIRE(h);
+    CHECK_FALSE(chat::parse_page_status(h->code));
 }
 
 TEST_CASE("RFC 3339 UTC times as the server writes them", "[client][server_line]") {

@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -264,6 +265,22 @@ TEST_CASE("/history takes an optional room, a direction with an id, and a limit"
                             "before 99999999999999999999", "before 5 5 5"}) {
         CHECK_FALSE(parse_history_query(bad));
     }
+}
+
+TEST_CASE("counts and message ids are decimal numbers that fit in 64 bits", "[protocol]") {
+    CHECK(parse_count("0") == 0U);
+    CHECK(parse_count("42") == 42U);
+    CHECK(parse_count("007") == 7U);
+    CHECK(parse_count("18446744073709551615") == UINT64_MAX);
+    for (const char* bad : {"", "18446744073709551616", "99999999999999999999", "-1", "+1", "12a",
+                            " 1", "1 ", "0x1"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_count(bad));
+    }
+    // Ids typed in commands stay at 19 digits at most, as the server has always read them.
+    CHECK(parse_history_query("before 9999999999999999999"));
+    CHECK_FALSE(parse_history_query("before 18446744073709551615"));
+    CHECK_FALSE(parse_resume("/resume alice tok 18446744073709551615"));
 }
 
 TEST_CASE("/resume names a session, its token and the last id seen", "[protocol]") {
