@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A few seconds of chat-bench against the real chat-server, for CI: checks correctness only
 # (every receiver gets every message exactly once and in each sender's order, in one room and in
-# many; idle clients register and stay; every join is answered and announced), never speed.
+# many; idle clients register and stay; every join is answered and announced; a client that lost
+# its connection resumes and gets all it missed), never speed.
 # Exits non-zero on any loss, reorder or failed run.
 #
 #   scripts/bench-smoke.sh [BUILD_DIR]     (default: build)
@@ -38,6 +39,8 @@ smoke rooms --rooms 20 --members 5 --messages 200
 chat_flags=(--default-room "")
 smoke rooms --rooms 20 --members 5 --rate 2000 --duration 0.5
 smoke joins --clients 100 --rooms 10 --rooms-per-client 5
+chat_flags=(--history-memory 20000)
+smoke resume --clients 20 --senders 4 --missed 2000 --rate 1000 --duration 0.5
 
 if [ "$failed" -ne 0 ]; then
   echo "bench-smoke: FAILED" >&2

@@ -14,6 +14,8 @@
 # chat-disk is this build keeping its history in a SQLite file (chat: in memory only).
 # The rooms scenarios (r*, m*, j*) start chat-server with --default-room '' so that its clients
 # are in the run's rooms only; the join storms (j*) and memberships (m*) are chat-server's alone.
+# The resume scenario (rs10000) runs on chat and chat-disk only, with --history-memory 20000 so
+# that chat keeps in memory all that the resuming client missed.
 # --quick shortens every scenario (for trying the script, not for quoting). --raw keeps every
 # run's full output. Before each run the script waits up to --quiet-wait seconds (default 60)
 # for the machine to be idle; the "other CPU" column shows what other work still ran. The two
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
     --from-raw) from_raw=$2; shift 2 ;;
     --old-server) CHAT_OLD_SERVER=$2; shift 2 ;;
     --base-server) CHAT_BASE_SERVER=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -94,6 +96,7 @@ scenarios=(
   "j1000|joins --clients 1000 --rooms 100"
   "j5000|joins --clients 5000 --rooms 500 --timeout 300"
   "j10000|joins --clients 10000 --rooms 1000 --timeout 300"
+  "rs10000|resume --clients 100 --senders 10 --missed 10000 --rate 2000 --duration 3"
 )
 if [ "$quick" = 1 ]; then
   scenarios=(
@@ -107,6 +110,7 @@ if [ "$quick" = 1 ]; then
     "rp1000|rooms --rooms 200 --members 10 --rate 5000 --duration 2"
     "m100|joins --clients 100 --rooms 50 --rooms-per-client 50"
     "j1000|joins --clients 1000 --rooms 100"
+    "rs10000|resume --clients 100 --senders 10 --missed 10000 --rate 2000 --duration 1"
   )
 fi
 
@@ -132,14 +136,21 @@ for entry in "${scenarios[@]}"; do
         [ "$run" = 1 ] && echo "skipping $target: not installed" >&2
         continue
       fi
-      # chat-old has one room and speaks chat/1; joins measure chat-server only.
-      [[ $target == chat-old && $label == [rmj]* ]] && continue
+      # chat-old has one room and speaks chat/1; joins measure chat-server only; resume needs
+      # this build (chat-base may be older than resume).
+      many_rooms=0
+      [[ $label == [mj]* || ($label == r* && $label != rs*) ]] && many_rooms=1
+      [[ $target == chat-old && $many_rooms == 1 ]] && continue
       [[ $target != chat* && $label == [mj]* ]] && continue
+      [[ $label == rs* && $target != chat && $target != chat-disk ]] && continue
       target_args=(--target "$target")
       [ "$target" = chat-old ] && target_args=(--target chat --protocol 1)
       [[ $target == chat-base || $target == chat-disk ]] && target_args=(--target chat)
       chat_flags=()
-      [[ $label == [rmj]* ]] && chat_flags=(--default-room "")
+      [ "$many_rooms" = 1 ] && chat_flags=(--default-room "")
+      # chat keeps history in memory only (--history-file none): room enough for what the
+      # resuming client missed (--missed, then the first paced phase); ignored by chat-disk.
+      [[ $label == rs* ]] && chat_flags=(--history-memory 20000)
       [ "$quiet_wait" -gt 0 ] && bench_wait_quiet "$quiet_wait"
       echo "== $label $target run $run/$n_runs: chat-bench ${args[*]}" | tee -a "$log" >&2
       if ! bench_start "$target" 0 "${chat_flags[@]}" >>"$log" 2>&1; then
@@ -222,7 +233,7 @@ END {
   print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for (c = 1; c <= count; c++) {
     id = order[c]; split(id, p, SUBSEP)
-    if (p[1] !~ /^r/) continue
+    if (p[1] !~ /^r/ || p[1] ~ /^rs/) continue
     how = (vals[id SUBSEP "rate"] != "") ? sprintf("%s msgs/s", m(id, "rate")) : sprintf("flat out, %s each", m(id, "messages"))
     printf "| %s × %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %d/%d |\n", m(id, "rooms"),
       m(id, "members"), p[2], how, fmt_rate(m(id, "deliveries_per_s")), m(id, "server_ns_per_delivery"),
@@ -239,6 +250,17 @@ END {
       m(id, "rooms_per_client"), m(id, "seconds"), m(id, "joins_per_s"), m(id, "server_us_per_join"),
       m(id, "server_writes_per_join"), m(id, "server_rss_per_membership_bytes"),
       fmt_kib(m(id, "server_rss_registered_kib")), fmt_kib(m(id, "server_rss_joined_kib")), good[id], total[id]
+  }
+  print "\n### Resume (chat-server): one client resumes while 100 others get paced traffic, their one-way latency (µs)\n"
+  print "| missed | server | msgs/s | replayed | to RESUMED (ms) | p99 before / during | max before / during | p99 / max while replaying | runs ok |"
+  print "|---:|---|---:|---:|---:|---|---|---|---:|"
+  for (c = 1; c <= count; c++) {
+    id = order[c]; split(id, p, SUBSEP)
+    if (p[1] !~ /^rs/) continue
+    printf "| %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %d/%d |\n", m(id, "missed"), p[2],
+      m(id, "rate"), m(id, "replayed"), m(id, "resume_ms"), m(id, "base_p99_us"), m(id, "during_p99_us"),
+      m(id, "base_max_us"), m(id, "during_max_us"), m(id, "replaying_p99_us"), m(id, "replaying_max_us"),
+      good[id], total[id]
   }
 }' "$results"
 

@@ -13,6 +13,7 @@ enum class mode {
     connections,  ///< idle registered connections
     rooms,        ///< many rooms: every member sends to its own room
     joins,        ///< registered connections join rooms at once: CPU per join, RSS per membership
+    resume,       ///< one room: a client resumes after missing messages, under paced traffic
 };
 
 /// Which server the run talks to; every one is reached on 127.0.0.1 only.
@@ -29,8 +30,9 @@ struct bench_config {
     std::uint64_t window = 0;         ///< messages a sender may run ahead of a receiver; 0: any
     std::uint64_t messages = 20000;   ///< per sender (throughput)
     std::size_t size = 64;            ///< payload bytes per message, newline not counted
+    std::uint64_t missed = 10000;     ///< resume: messages sent while one client is away
     double rate = 2000;               ///< messages per second, all senders together (latency)
-    double duration = 10;             ///< seconds of paced sending (latency)
+    double duration = 10;             ///< seconds of paced sending (latency; resume: per phase)
     double timeout = 60;              ///< seconds the whole run may take before it fails
     double hold = 2;                  ///< seconds idle connections are held (connections)
     double settle = 30;               ///< most seconds to wait for the server to go idle at the end

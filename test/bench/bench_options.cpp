@@ -41,10 +41,13 @@ constexpr option_doc option_help[] = {
      "throughput: most messages a sender may be ahead of one watching receiver; 0 (default): "
      "none, senders send as fast as their sockets take them"},
     {"size", "payload bytes per message (default 64, at least 37)"},
+    {"missed", "resume: messages sent while the away client is gone (default 10000)"},
     {"rate",
-     "messages per second, all senders together (latency: default 2000; rooms: given, the "
-     "members send paced instead of flat out)"},
-    {"duration", "seconds of paced sending (latency, paced rooms; default 10)"},
+     "messages per second, all senders together (latency, resume: default 2000; rooms: given, "
+     "the members send paced instead of flat out)"},
+    {"duration",
+     "seconds of paced sending (latency, paced rooms: default 10; resume: each phase, default "
+     "3)"},
     {"timeout", "seconds the whole run may take; past it the run fails (default 60)"},
     {"hold", "seconds to hold idle connections (connections; default 2)"},
     {"settle",
@@ -71,6 +74,11 @@ std::string usage() {
         "               message of its room once, in order\n"
         "  joins        register --clients, then all join --rooms-per-client of --rooms rooms\n"
         "               at once: time and server CPU per join, server RSS per membership\n"
+        "  resume       chat only: --clients register, one more ('away') registers and resets\n"
+        "               its connection; senders send --missed messages flat out; then paced\n"
+        "               traffic (--rate, --duration) without, and again with, a /resume of\n"
+        "               'away' at its start: time to RESUMED, the others' latency before and\n"
+        "               during; every missed message replayed once, in id order\n"
         "  free-port    print a free loopback TCP port and exit\n\nOptions:\n";
     for (const auto& o : option_help) {
         out += fmt::format("  --{:<15}{}\n", o.name, o.help);
@@ -164,6 +172,8 @@ const char* to_string(mode m) {
             return "rooms";
         case mode::joins:
             return "joins";
+        case mode::resume:
+            return "resume";
     }
     return "?";
 }
@@ -236,6 +246,9 @@ std::variant<bench_config, options_exit> parse_bench_options(int argc, const cha
         } else if (mode_word == "joins") {
             c.mode = mode::joins;
             c.clients = 10000;
+        } else if (mode_word == "resume") {
+            c.mode = mode::resume;
+            c.duration = 3;
         } else {
             throw bad_value{fmt::format("unknown mode '{}' (see --help)", mode_word)};
         }
@@ -258,6 +271,7 @@ std::variant<bench_config, options_exit> parse_bench_options(int argc, const cha
         c.messages = a.whole("messages", c.messages, 1, 1'000'000'000);
         c.window = a.whole("window", 0, 0, 1'000'000'000);
         c.size = a.whole("size", c.size, payload_header, 1U << 20);
+        c.missed = a.whole("missed", c.missed, 1, 1'000'000'000);
         c.rate = a.decimal("rate", c.rate, 1, 1e8);
         c.duration = a.decimal("duration", c.duration, 0.1, 86400);
         c.timeout = a.decimal("timeout", c.timeout, 1, 86400);
@@ -276,6 +290,12 @@ std::variant<bench_config, options_exit> parse_bench_options(int argc, const cha
         }
         if (!many && (a.has("rooms") || a.has("members") || a.has("rooms-per-client"))) {
             throw bad_value{"--rooms, --members and --rooms-per-client are for rooms and joins"};
+        }
+        if (c.mode != mode::resume && a.has("missed")) {
+            throw bad_value{"--missed is for resume"};
+        }
+        if (c.mode == mode::resume && (c.target != target::chat || c.protocol != 2)) {
+            throw bad_value{"resume measures chat-server (chat/2) only"};
         }
         if (c.mode == mode::rooms) {
             if (a.has("clients") || a.has("senders")) {

@@ -14,7 +14,8 @@ struct options_exit {
 };
 
 /// Parses argv; never throws. The first positional word is the mode (`throughput`, `latency`,
-/// `connections`); `free-port` prints an unused loopback port and exits.
+/// `connections`, `rooms`, `joins`, `resume`); `free-port` prints an unused loopback port and
+/// exits.
 std::variant<bench_config, options_exit> parse_bench_options(int argc, const char* const* argv);
 
 }  // namespace chat::bench

@@ -185,6 +185,9 @@ bool load_driver::is_room_of(const client& c, std::string_view name) const {
 }
 
 std::string load_driver::name_of(const client& c) const {
+    if (c.kind != role::member) {
+        return std::string(away_name);
+    }
     if (c.receiver == verifier::nobody) {
         return fmt::format("p{:05}", c.sender);
     }
@@ -252,7 +255,8 @@ bool load_driver::all_ready() const {
 }
 
 bool load_driver::all_delivered() const {
-    return check_.received() >= expected_ && acks_ >= acks_expected_;
+    return check_.received() >= expected_ && acks_ >= acks_expected_ &&
+           (!resuming_ || resume_.settled());
 }
 
 bool load_driver::all_joined() const {
@@ -401,6 +405,10 @@ void load_driver::on_readable(client& c) {
 }
 
 void load_driver::on_line(client& c, std::string_view line, std::uint64_t now_ns) {
+    if (c.kind != role::member) {
+        on_resume_line(c, line, now_ns);
+        return;
+    }
     const line_event ev = wire_.classify(c.ws, line);
     switch (ev.kind) {
         case line_kind::delivery: {
@@ -417,7 +425,11 @@ void load_driver::on_line(client& c, std::string_view line, std::uint64_t now_ns
                 on_watched(f->sender, f->seq);
             }
             if (timing_ && f->sent_ns != 0) {
-                latency_.record(now_ns > f->sent_ns ? now_ns - f->sent_ns : 0);
+                const std::uint64_t ns = now_ns > f->sent_ns ? now_ns - f->sent_ns : 0;
+                latency_.record(ns);
+                if (resume_.during_replay(f->sent_ns)) {
+                    replay_latency_.record(ns);
+                }
             }
             return;
         }
@@ -575,15 +587,30 @@ void load_driver::set_want_write(client& c, bool on) {
 // Scenarios
 
 bool load_driver::blast(std::uint64_t messages, std::uint64_t deadline_ns) {
+    return flood(std::vector<std::uint64_t>(sender_ids_.size(), messages), deadline_ns);
+}
+
+bool load_driver::blast_total(std::uint64_t total, std::uint64_t deadline_ns) {
+    const std::size_t senders = sender_ids_.size();
+    std::vector<std::uint64_t> counts(senders);
+    for (std::size_t s = 0; s < senders; ++s) {
+        counts[s] = total / senders + (s < total % senders ? 1 : 0);
+    }
+    return flood(counts, deadline_ns);
+}
+
+bool load_driver::flood(const std::vector<std::uint64_t>& counts, std::uint64_t deadline_ns) {
+    std::uint64_t total = 0;
     for (std::size_t s = 0; s < sender_ids_.size(); ++s) {
         client& c = clients_[sender_ids_[s]];
-        c.next_seq = 0;
-        c.end_seq = messages;
-        check_.expect(s, messages);
+        c.end_seq = c.next_seq + counts[s];
+        check_.expect(s, c.end_seq);
+        resume_.expect(s, c.end_seq);
+        total += counts[s];
     }
     expected_ = check_.expected_total();
     acks_ = 0;
-    acks_expected_ = wire_.acks_messages() ? messages * sender_ids_.size() : 0;
+    acks_expected_ = wire_.acks_messages() ? total : 0;
     blasting_ = true;
     started_ns_ = monotonic_ns();
     for (const std::uint32_t id : sender_ids_) {
@@ -601,11 +628,16 @@ bool load_driver::paced(double rate, double seconds, std::uint64_t deadline_ns) 
     pace_interval_ns_ = 1e9 / rate;
     pace_next_ = 0;
     for (std::size_t s = 0; s < senders; ++s) {
-        check_.expect(s, pace_total_ / senders + (s < pace_total_ % senders ? 1 : 0));
+        const std::uint64_t end = clients_[sender_ids_[s]].next_seq + pace_total_ / senders +
+                                  (s < pace_total_ % senders ? 1 : 0);
+        check_.expect(s, end);
+        resume_.expect(s, end);
     }
     expected_ = check_.expected_total();
     acks_ = 0;
     acks_expected_ = wire_.acks_messages() ? pace_total_ : 0;
+    latency_ = latency_histogram{};
+    max_lag_ns_ = 0;
     timing_ = true;
     pace_start_ns_ = monotonic_ns() + 1'000'000;
     started_ns_ = pace_start_ns_;

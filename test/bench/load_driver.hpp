@@ -7,6 +7,7 @@
 
 #include "test/bench/bench_config.hpp"
 #include "test/bench/latency_histogram.hpp"
+#include "test/bench/resume_check.hpp"
 #include "test/bench/verifier.hpp"
 #include "test/bench/wire.hpp"
 
@@ -30,6 +31,10 @@ namespace chat::bench {
 /// are stamped into a pre-built frame (one per room where the room is in the frame: Redis,
 /// NATS). Control lines (handshake, joins, pongs) go behind whole frames, so they never split
 /// one.
+///
+/// A resume run (chat only) has two more clients, both named `away`, whose lines are parsed
+/// whole (load_driver_resume.cpp): one that registers with the others and then leaves with a
+/// reset, and one that `begin_resume` opens later to resume its session.
 class load_driver {
   public:
     load_driver(const bench_config& config, const bench::wire& w);
@@ -49,6 +54,19 @@ class load_driver {
     /// `per_client` rooms (i + j) mod `rooms`, j = 0 .. per_client - 1.
     void setup_joins(std::size_t clients, std::size_t rooms, std::size_t per_client);
 
+    /// A resume run: `setup(receivers, senders)` plus the client `away`, which registers with
+    /// them, keeps its token and sends nothing.
+    void setup_resume(std::size_t receivers, std::size_t senders);
+
+    /// Closes `away` with a reset (SO_LINGER 0), a lost connection the server keeps in grace,
+    /// not a leave.
+    void reset_away();
+
+    /// Opens a connection whose first line resumes `away`'s session; the loops of `paced` (and
+    /// any other wait) drive it. Until its `RESUMED` and every message sent so far (replayed
+    /// or live) have come, no wait for deliveries is over.
+    void begin_resume();
+
     /// Connects and registers every client, at most `connect_batch` handshakes at a time.
     bool connect_all(std::uint64_t deadline_ns);
 
@@ -62,8 +80,14 @@ class load_driver {
     /// `started_ns()` is when the first frame was written.
     bool blast(std::uint64_t messages, std::uint64_t deadline_ns);
 
+    /// `blast` of `total` messages in all, shared among the senders (the first `total` mod
+    /// senders send one more).
+    bool blast_total(std::uint64_t total, std::uint64_t deadline_ns);
+
     /// The senders together send `rate` messages/s, evenly paced and taking turns, for
-    /// `seconds`; each payload carries its send time. Returns once all have arrived.
+    /// `seconds`; each payload carries its send time. Returns once all have arrived. Called
+    /// again, it goes on with each sender's stream and starts `latency()` and
+    /// `max_send_lag_ns()` over.
     bool paced(double rate, double seconds, std::uint64_t deadline_ns);
 
     /// Keeps reading (and answering pings) until `until_ns`.
@@ -76,6 +100,10 @@ class load_driver {
     const std::string& error() const { return error_; }
     const verifier& check() const { return check_; }
     const latency_histogram& latency() const { return latency_; }
+    /// Resume runs: the session that went away and how its resume went; the latency of paced
+    /// messages sent while the replay ran (`resume_check::during_replay`).
+    const resume_check& resume() const { return resume_; }
+    const latency_histogram& replay_latency() const { return replay_latency_; }
 
     std::uint64_t started_ns() const { return started_ns_; }
     std::uint64_t finished_ns() const { return finished_ns_; }
@@ -100,6 +128,10 @@ class load_driver {
 
   private:
     enum class phase : std::uint8_t { idle, connecting, handshake, ready, closed };
+    /// member: a receiver, a sender or both; away: the client that leaves with a reset;
+    /// resumer: the connection that resumes away's session.
+    enum class role : std::uint8_t { member, away, resumer };
+    static constexpr std::string_view away_name = "away";
 
     struct client {
         int fd = -1;
@@ -110,6 +142,7 @@ class load_driver {
         std::uint32_t joins_wanted = 0;         // rooms it must be in before it is ready
         std::uint32_t joined = 0;               // JOINED (or SUBSCRIBE confirmations) so far
         phase state = phase::idle;
+        role kind = role::member;
         bool registered = false;
         bool needs_registration = true;  // false: Redis subscribers, which have no handshake
         bool want_write = false;         // EPOLLOUT is in the interest set
@@ -126,6 +159,7 @@ class load_driver {
     /// `done` the deadline is the goal and reaching it returns true.
     bool run_until(std::uint64_t deadline_ns, const char* what, bool (load_driver::*done)() const);
     bool all_ready() const;
+    /// Every expected delivery and acknowledgement, and a resume begun is settled.
     bool all_delivered() const;
     bool all_joined() const;
     void check_ready(client& c);
@@ -144,6 +178,12 @@ class load_driver {
     void on_connected(client& c);
     void on_readable(client& c);
     void on_line(client& c, std::string_view line, std::uint64_t now_ns);
+    /// The lines of `away` and of the connection resuming it, parsed whole.
+    void on_resume_line(client& c, std::string_view line, std::uint64_t now_ns);
+    void on_resumed_message(std::string_view line, std::string_view id, std::string_view text);
+    /// Sends `counts[s]` more messages from each sender s flat out and waits for the
+    /// deliveries.
+    bool flood(const std::vector<std::uint64_t>& counts, std::uint64_t deadline_ns);
     void pump(client& c);
     /// Messages sender `c` may frame now: what is left, held to --window ahead of its watcher.
     std::uint64_t sendable(const client& c) const;
@@ -176,6 +216,7 @@ class load_driver {
     std::size_t in_flight_ = 0;
     std::size_t ready_ = 0;
     bool blasting_ = false;
+    bool resuming_ = false;  // begin_resume was called
     bool timing_ = false;
 
     // Paced sending
@@ -187,6 +228,8 @@ class load_driver {
 
     verifier check_;
     latency_histogram latency_;
+    resume_check resume_;
+    latency_histogram replay_latency_;
     std::uint64_t expected_ = 0;
     std::uint64_t progress_ = 0;  // lines that show the run moving: deliveries, acks, joins
     std::uint64_t acks_expected_ = 0;

@@ -305,6 +305,130 @@ void report_traffic(const bench_config& c, const load_driver& d, const cpu_windo
     r.add("reordered", v.reordered() + v.foreign());
 }
 
+/// The stretches of a resume run, each with the server's CPU over it.
+struct resume_phases {
+    cpu_window flood;   // the missed messages, sent flat out and delivered to those present
+    cpu_window base;    // paced traffic, nobody resuming
+    cpu_window during;  // the same traffic with a resume begun at its start
+    latency_histogram base_latency;
+    std::uint64_t base_lag_ns = 0;
+};
+
+double stretch_seconds(const load_driver& d) {
+    return static_cast<double>(d.finished_ns() - d.started_ns()) * 1e-9;
+}
+
+/// The away client goes with a reset; the senders send --missed messages; then the paced
+/// traffic twice, the second time with the resume. The two paced phases are alike but for the
+/// resume, so their latencies compare.
+bool run_resume(const bench_config& c, load_driver& d, std::uint64_t deadline, resume_phases& p) {
+    d.reset_away();
+    p.flood.open(sample(c));
+    bool ok = d.blast_total(c.missed, deadline);
+    p.flood.close(sample(c), stretch_seconds(d));
+    if (!ok) {
+        return false;
+    }
+    p.base.open(sample(c));
+    ok = d.paced(c.rate, c.duration, deadline);
+    p.base.close(sample(c), stretch_seconds(d));
+    p.base_latency = d.latency();
+    p.base_lag_ns = d.max_send_lag_ns();
+    if (!ok) {
+        return false;
+    }
+    p.during.open(sample(c));
+    d.begin_resume();
+    ok = d.paced(c.rate, c.duration, deadline);
+    p.during.close(sample(c), stretch_seconds(d));
+    return ok;
+}
+
+double us(const latency_histogram& h, double q) {
+    return static_cast<double>(h.quantile_ns(q)) / 1e3;
+}
+double max_us(const latency_histogram& h) {
+    return static_cast<double>(h.max_ns()) / 1e3;
+}
+
+void print_phase(const char* what, const latency_histogram& h, std::uint64_t lag_ns) {
+    fmt::print(
+        "{}: one-way latency over {} deliveries: p50 {:.1f} us, p99 {:.1f} us, max {:.1f} us "
+        "(bench fell behind its schedule by at most {:.1f} us)\n",
+        what, h.count(), us(h, 0.5), us(h, 0.99), max_us(h), static_cast<double>(lag_ns) / 1e3);
+}
+
+/// The resume met its promises and replayed at least what was missed while away was gone, and
+/// nobody saw away leave: the server kept its session through the reset, as a lost connection.
+bool resume_ok(const bench_config& c, const load_driver& d) {
+    return d.resume().ok() && d.resume().replayed() >= c.missed && d.leaves() == 0;
+}
+
+void report_resume(const bench_config& c, const load_driver& d, const resume_phases& p,
+                   result_line& r) {
+    const resume_check& rc = d.resume();
+    const latency_histogram& during = d.latency();
+    const latency_histogram& replaying = d.replay_latency();
+    const double resume_ms = static_cast<double>(rc.elapsed_ns()) / 1e6;
+    fmt::print(
+        "away left with a reset after id {}; the {} messages sent while it was gone reached "
+        "the others in {:.3f} s\n",
+        rc.last_seen(), c.missed, p.flood.wall);
+    print_phase("before", p.base_latency, p.base_lag_ns);
+    fmt::print(
+        "resume: RESUMED {} {} {:.1f} ms after /resume: {} message lines replayed (ids {} to "
+        "{}), {} live after it\n",
+        rc.reported(), rc.status().empty() ? "(none)" : rc.status(), resume_ms, rc.replayed(),
+        rc.first_id(), rc.last_replayed_id(), rc.live());
+    print_phase("during", during, d.max_send_lag_ns());
+    fmt::print(
+        "while the replay ran: {} deliveries sent then: p50 {:.1f} us, p99 {:.1f} us, max "
+        "{:.1f} us\n",
+        replaying.count(), us(replaying, 0.5), us(replaying, 0.99), max_us(replaying));
+    // No "CPU the resume cost" (during minus before): the same paced traffic costs the server
+    // less CPU when it falls behind, since more messages then share a write, and on a shared
+    // machine that difference swamped the resume's own cost (by hundreds of ms either way).
+    if (const auto base = p.base.server_share(), during_share = p.during.server_share();
+        base && during_share) {
+        fmt::print("server: {:.2f} of a core before, {:.2f} during\n", *base, *during_share);
+    }
+    if (const auto others = p.during.others_share(); others && *others > 0.1) {
+        fmt::print(
+            "other processes: {:.2f} of a core -- a busy machine; latency is not "
+            "trustworthy\n",
+            *others);
+    }
+    const verifier& v = d.check();
+    r.add("missed", c.missed);
+    r.add("rate", c.rate, 0);
+    r.add("duration", c.duration, 1);
+    r.add("resume_ms", rc.resumed() ? std::optional<double>(resume_ms) : std::nullopt, 2);
+    r.add("replayed", rc.replayed());
+    r.add("resumed_count", rc.reported());
+    r.add("resume_status", rc.status().empty() ? std::string("na") : rc.status());
+    r.add("live", rc.live());
+    r.add("base_p50_us", us(p.base_latency, 0.5), 1);
+    r.add("base_p99_us", us(p.base_latency, 0.99), 1);
+    r.add("base_max_us", max_us(p.base_latency), 1);
+    r.add("during_p50_us", us(during, 0.5), 1);
+    r.add("during_p99_us", us(during, 0.99), 1);
+    r.add("during_max_us", max_us(during), 1);
+    r.add("replaying_deliveries", replaying.count());
+    r.add("replaying_p50_us", us(replaying, 0.5), 1);
+    r.add("replaying_p99_us", us(replaying, 0.99), 1);
+    r.add("replaying_max_us", max_us(replaying), 1);
+    r.add("base_max_send_lag_us", static_cast<double>(p.base_lag_ns) / 1e3, 1);
+    r.add("during_max_send_lag_us", static_cast<double>(d.max_send_lag_ns()) / 1e3, 1);
+    r.add("server_cpu_base", p.base.server_share(), 2);
+    r.add("server_cpu_during", p.during.server_share(), 2);
+    r.add("bench_cpu", p.during.bench_share(), 2);
+    r.add("other_cpu", p.during.others_share(), 2);
+    r.add("deliveries", v.received());
+    r.add("lost", v.lost() + rc.lost());
+    r.add("reordered", v.reordered() + v.foreign());
+    r.add("resume_faults", rc.faults());
+}
+
 }  // namespace
 
 int run_scenario(const bench_config& c) {
@@ -313,8 +437,9 @@ int run_scenario(const bench_config& c) {
     const std::uint64_t deadline = monotonic_ns() + static_cast<std::uint64_t>(c.timeout * 1e9);
     const bool connections = c.mode == mode::connections;
     const bool joins = c.mode == mode::joins;
-    const bool traffic = !connections && !joins;
-    const std::size_t senders = traffic ? c.senders : 0;
+    const bool resume = c.mode == mode::resume;
+    const bool traffic = !connections && !joins && !resume;
+    const std::size_t senders = connections || joins ? 0 : c.senders;
 
     fmt::print("chat-bench {}: target={} port={} clients={} senders={} size={}", to_string(c.mode),
                to_string(c.target), c.port, c.clients, senders, c.size);
@@ -322,6 +447,8 @@ int run_scenario(const bench_config& c) {
         fmt::print(" rooms={} members={}", c.rooms, c.members);
     } else if (joins) {
         fmt::print(" rooms={} rooms-per-client={}", c.rooms, c.rooms_per_client);
+    } else if (resume) {
+        fmt::print(" missed={} rate={} duration={}", c.missed, c.rate, c.duration);
     }
     fmt::print("{}\n", c.target == target::chat ? fmt::format(" protocol=chat/{}", c.protocol)
                                                 : std::string());
@@ -335,6 +462,8 @@ int run_scenario(const bench_config& c) {
         d.setup_rooms(c.rooms, c.members);
     } else if (joins) {
         d.setup_joins(c.clients, c.rooms, c.rooms_per_client);
+    } else if (resume) {
+        d.setup_resume(c.clients, senders);
     } else {
         d.setup(c.clients, senders);
     }
@@ -349,6 +478,7 @@ int run_scenario(const bench_config& c) {
 
     cpu_window run;
     std::optional<process_sample> registered;
+    resume_phases phases;
     if (ok && joins) {
         // Memory is read with the server idle on both sides of the joins, so that the
         // difference is what the memberships hold, not buffers in flight.
@@ -365,16 +495,20 @@ int run_scenario(const bench_config& c) {
         ok = flat_out ? d.blast(c.messages, deadline) : d.paced(c.rate, c.duration, deadline);
         run.close(sample(c), static_cast<double>(d.finished_ns() - d.started_ns()) * 1e-9);
         s.held = run.after;
+    } else if (ok && resume) {
+        ok = run_resume(c, d, deadline, phases);
     } else if (ok) {
         ok = d.hold(std::min(deadline, monotonic_ns() + static_cast<std::uint64_t>(c.hold * 1e9)));
         s.held = sample(c);
     }
     d.close_all();
-    s.settled = wait_until_idle(c);
-    s.after = sample(c);
+    if (!resume) {  // no memory figures in a resume run: nothing to wait for
+        s.settled = wait_until_idle(c);
+        s.after = sample(c);
+    }
 
     const verifier& v = d.check();
-    const bool verified = ok && v.ok();
+    const bool verified = ok && v.ok() && (!resume || resume_ok(c, d));
     result_line r;
     r.add("mode", to_string(c.mode));
     r.add("target", to_string(c.target));
@@ -385,6 +519,8 @@ int run_scenario(const bench_config& c) {
         report_connections(c, reg, s, r);
     } else if (joins) {
         report_joins(c, d, run, registered, s, r);
+    } else if (resume) {
+        report_resume(c, d, phases, r);
     } else {
         report_traffic(c, d, run, s, r);
     }
@@ -406,10 +542,24 @@ int run_scenario(const bench_config& c) {
     } else if (!v.ok()) {
         fmt::print("FAILED: {} lost, {} out of order or repeated, {} foreign; first: {}\n",
                    v.lost(), v.reordered(), v.foreign(), v.first_fault());
+    } else if (resume && d.leaves() != 0) {
+        fmt::print("FAILED: the others saw a LEAVE ({}): the session was not kept for a resume\n",
+                   d.first_leave());
+    } else if (resume && !resume_ok(c, d)) {
+        const resume_check& rc = d.resume();
+        fmt::print("FAILED: resume: {} replayed of at least {} missed, {} lost, {} faults{}{}\n",
+                   rc.replayed(), c.missed, rc.lost(), rc.faults(),
+                   rc.resumed() ? "" : ", no RESUMED",
+                   rc.first_fault().empty() ? "" : "; first: " + rc.first_fault());
     } else if (traffic) {
         fmt::print("verified: every receiver got every message exactly once, in order\n");
     } else if (joins) {
         fmt::print("verified: every join answered, every member told of every later joiner\n");
+    } else if (resume) {
+        fmt::print(
+            "verified: every receiver got every message exactly once, in order; the resumed "
+            "session got every message it missed once, in id order, RESUMED counted them, and "
+            "live traffic went on after them with nothing lost or repeated\n");
     }
     r.add("ok", verified ? "1" : "0");
     fmt::print("{}\n", r.str());

@@ -25,8 +25,10 @@ class verifier {
     /// Starts over with `clients` / `room_size` rooms of `room_size` clients.
     void reset_rooms(std::size_t clients, std::size_t room_size);
 
-    /// Sender `s` sends `count` messages in all, numbered 0..count-1.
+    /// Sender `s` sends `count` messages in all, numbered 0..count-1. A run of several phases
+    /// raises it phase by phase: the streams go on where they were.
     void expect(std::size_t s, std::uint64_t count) { expected_[s] = count; }
+    std::uint64_t expected(std::size_t s) const { return expected_[s]; }
 
     /// Receiver `r` is sender `s` itself, which the server never echoes to.
     void set_self(std::size_t r, std::uint32_t s) { self_[r] = s; }
