@@ -56,7 +56,7 @@ class history {
     /// called before any socket write.
     void commit(std::uint64_t last_id) {
         if (store_ != nullptr && (store_->pending() || last_id > ids_noted_)) {
-            store_->note_ids_up_to(last_id);
+            store_->note_ids_up_to(last_id);  // writes only once per block of ids
             ids_noted_ = last_id;
             store_->commit();
         }

@@ -1,3 +1,6 @@
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,6 +23,8 @@ using namespace std::chrono_literals;
 
 // This thread may wait for the loop's transaction (one turn of the loop) as long as it likes.
 constexpr auto maintenance_busy_timeout = 2000ms;
+// Ten steps below the loop: a tenth of its share of a contended core.
+constexpr int maintenance_niceness = 10;
 
 // A log this long (64 MiB with 4 KiB pages) after a passive checkpoint is truncated. A writer
 // restarts the log only when it finds it wholly checkpointed, which under steady load it may never
@@ -314,6 +319,10 @@ bool history_maintenance::worker::wait() {
 }
 
 void history_maintenance::worker::run() noexcept {
+    // Checkpoints and pruning are background work: when the event loop's core is busy, the
+    // loop goes first (on Linux a thread has a nice value of its own). Not SCHED_IDLE: a thread
+    // starved while it holds the write lock would hold the loop's commits up.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), maintenance_niceness);
     // A failure that persists is logged when it first happens and when it changes, not every
     // round.
     std::string last_error;

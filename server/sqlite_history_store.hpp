@@ -71,7 +71,9 @@ class sqlite_history_store final : public history_store {
     std::unique_ptr<statements> statements_;  ///< destroyed before db_, as they must be
     history_store_stats stats_;
     std::uint64_t uncommitted_ = 0;  ///< appends in the open transaction
-    std::uint64_t ids_noted_ = 0;    ///< the highest id written to meta's high_water
+    std::uint64_t ids_noted_ = 0;    ///< the high_water mark written to meta
+    /// How far ahead of the ids handed out the high_water mark is set.
+    static constexpr std::uint64_t ids_reserved_ahead = 100'000;
     bool in_transaction_ = false;
 };
 
