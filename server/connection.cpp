@@ -148,7 +148,7 @@ void connection::handle_name(std::string_view line) {
     name_ = std::move(chosen);
     state_ = state::registered;
     first_id_ = hub_.ids.last();
-    session_ = new_session_key();
+    session_ = new_session_id();
     welcome();
     if (transport_.logged()) {
         spdlog::info("{} registered as {}", transport_.describe_peer(), name_);
@@ -397,7 +397,7 @@ void connection::send_private(std::string_view to, std::string_view text) {
     const decimal id_text{id};
     // Kept for the recipient's resume (it may be detached right now) under both parties' keys,
     // the only two who can ever read it back.
-    hub_.messages.record_private(session_, target->session_,
+    hub_.messages.record_private(session_text(session_), session_text(target->session_),
                                  {id, message_kind::priv, at_ms, {}, name_, std::string(text)});
     target->deliver(encode_private(hub_.directs, id_text.view(), time, name_, text), urgency::now);
     reply(encode_sent(hub_.directs, id_text.view(), time));
@@ -730,7 +730,8 @@ void connection::save_resume_record(std::int64_t expires_ms) {
     if (current_ != nullptr) {
         rooms.push_back(current_->name());  // rejoined last, so current again
     }
-    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms, first_id_, session_);
+    hub_.tokens.update(token_, name_, std::move(rooms), expires_ms, first_id_,
+                       session_text(session_));
 }
 
 void connection::adopt(connection& from) {
@@ -746,7 +747,7 @@ void connection::adopt(connection& from) {
     private_budget_ = from.private_budget_;
     token_ = from.token_;
     first_id_ = from.first_id_;
-    session_ = std::move(from.session_);
+    session_ = from.session_;
     hub_.names.transfer(name_, *this);
     state_ = state::registered;
     from.state_ = state::gone;
@@ -761,7 +762,7 @@ void connection::detach() {
     }
     auto d = std::make_unique<connection>(no_transport(), hub_, last_heard_);
     d->adopt(*this);
-    d->detached_until_ = clock::now() + hub_.config.resume_grace;
+    d->phase_started_ = clock::now() + hub_.config.resume_grace;  // the end of its grace
     if (transport_.logged()) {
         spdlog::info(
             "{} lost the connection; {} may resume for {} s", transport_.describe_peer(), d->name_,
@@ -773,7 +774,7 @@ void connection::detach() {
 std::size_t connection::expire_detached(hub& h, clock::time_point now, std::size_t at_most) {
     std::size_t ended = 0;
     std::erase_if(h.detached, [&](const std::unique_ptr<connection>& c) {
-        if (ended >= at_most || c->detached_until_ > now) {
+        if (ended >= at_most || c->phase_started_ > now) {
             return false;
         }
         ++ended;
@@ -840,7 +841,7 @@ void connection::resume(const resume_request& req) {
         name_ = record->name;
         state_ = state::registered;
         first_id_ = record->first_id;
-        session_ = record->session.empty() ? new_session_key() : record->session;
+        session_ = parse_session_text(record->session).value_or(new_session_id());
         welcome();
         for (const auto& name : record->rooms) {
             if (check_room_name(name) == room_name_fault::ok &&
@@ -869,7 +870,7 @@ bool connection::continue_replay() {
         replay_.reset();
         return false;
     }
-    auto page = hub_.messages.missed(replay_->room_keys, replay_->self_key, session_,
+    auto page = hub_.messages.missed(replay_->room_keys, replay_->self_key, session_text(session_),
                                      replay_->after_id, replay_part);
     replay_->gap = replay_->gap || page.status == page_status::gap;
     const std::size_t budget = replay_byte_budget(hub_.config);

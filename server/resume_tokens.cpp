@@ -3,7 +3,10 @@
 #include <sodium.h>
 
 #include <array>
+#include <charconv>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace chat {
 
@@ -33,13 +36,26 @@ std::string new_resume_token() {
     return std::string(hex.data(), 32);
 }
 
-std::string new_session_key() {
+std::uint64_t new_session_id() {
     ensure_sodium();
-    std::array<unsigned char, 8> bytes{};
-    randombytes_buf(bytes.data(), bytes.size());
-    std::array<char, 17> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
-    return std::string(hex.data(), 16);
+    std::uint64_t id = 0;
+    while (id == 0) {
+        randombytes_buf(&id, sizeof id);
+    }
+    return id;
+}
+
+std::string session_text(std::uint64_t id) {
+    return fmt::format("{:016x}", id);
+}
+
+std::optional<std::uint64_t> parse_session_text(std::string_view text) {
+    std::uint64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id, 16);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.size() != 16 || id == 0) {
+        return std::nullopt;
+    }
+    return id;
 }
 
 token_hash hash_token(std::string_view token) {

@@ -18,8 +18,12 @@ namespace chat {
 /// A fresh resume token: 128 random bits (libsodium's CSPRNG) as 32 lower-case hex digits.
 std::string new_resume_token();
 
-/// A fresh session key: 64 random bits as 16 hex digits. Private messages are kept by it.
-std::string new_session_key();
+/// A fresh session id: 64 random bits (never 0). Private messages are kept by it.
+std::uint64_t new_session_id();
+/// A session id as it is stored: 16 hex digits.
+std::string session_text(std::uint64_t id);
+/// The session id `session_text` wrote, or nothing.
+std::optional<std::uint64_t> parse_session_text(std::string_view text);
 
 /// What is kept of `token`: BLAKE2b-256 of its text. The token itself is never stored.
 token_hash hash_token(std::string_view token);

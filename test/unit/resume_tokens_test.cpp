@@ -18,7 +18,12 @@ TEST_CASE("a resume token is 128 random bits in hex, kept only as a hash", "[tok
     CHECK(a != b);
     CHECK(hash_token(a) == hash_token(a));
     CHECK(hash_token(a) != hash_token(b));
-    CHECK(new_session_key().size() == 16);
+    const std::uint64_t session = new_session_id();
+    CHECK(session != 0);
+    CHECK(session_text(session).size() == 16);
+    CHECK(parse_session_text(session_text(session)) == session);
+    CHECK_FALSE(parse_session_text("xyz").has_value());
+    CHECK_FALSE(parse_session_text("").has_value());
 }
 
 TEST_CASE("ended sessions' tokens expire, and are found until then", "[tokens]") {
