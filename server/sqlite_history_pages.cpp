@@ -57,30 +57,42 @@ stored_message private_row(const sqlite_statement& s) {
 // loop's transaction are separate snapshots), and a mark read last can only be newer than the
 // messages, which errs towards `gap`, never towards a `complete` that hides a loss.
 
+namespace {
+
+/// Up to `limit` rows of `s` (a room page statement, bound to `room_key`, `id` and one more
+/// than `limit`) into `page`, in the statement's order; whether there were more; nothing when the
+/// rows could not be read.
+std::optional<bool> read_room_page(sqlite_statement& s, std::string_view room_key, std::uint64_t id,
+                                   std::size_t limit, history_page& page) {
+    const reset_on_exit reset(s);
+    bool more = false;
+    const bool read = for_each_row(s, bind_all(s, room_key, sql_id(id), one_more_than(limit)),
+                                   "a room's history", [&] {
+                                       if (page.messages.size() == limit) {
+                                           more = true;
+                                           return false;
+                                       }
+                                       page.messages.push_back(room_row(s));
+                                       return true;
+                                   });
+    if (!read) {
+        page.status = unreadable;
+        return std::nullopt;
+    }
+    return more;
+}
+
+}  // namespace
+
 history_page sqlite_history_store::room_before(std::string_view room_key, std::uint64_t before_id,
                                                std::size_t limit) {
     history_page page;
-    bool more = false;
-    {
-        auto& s = statements_->room_before;
-        const reset_on_exit reset(s);
-        const bool read =
-            for_each_row(s, bind_all(s, room_key, sql_id(before_id), one_more_than(limit)),
-                         "a room's history", [&] {
-                             if (page.messages.size() == limit) {
-                                 more = true;
-                                 return false;
-                             }
-                             page.messages.push_back(room_row(s));
-                             return true;
-                         });
-        std::reverse(page.messages.begin(), page.messages.end());
-        if (!read) {
-            page.status = unreadable;
-            return page;
-        }
+    const auto more = read_room_page(statements_->room_before, room_key, before_id, limit, page);
+    if (!more) {
+        return page;
     }
-    if (more) {
+    std::reverse(page.messages.begin(), page.messages.end());  // read newest first
+    if (*more) {
         page.status = page_status::more;
         return page;
     }
@@ -97,29 +109,14 @@ history_page sqlite_history_store::room_before(std::string_view room_key, std::u
 history_page sqlite_history_store::room_after(std::string_view room_key, std::uint64_t after_id,
                                               std::size_t limit) {
     history_page page;
-    bool more = false;
-    {
-        auto& s = statements_->room_after;
-        const reset_on_exit reset(s);
-        const bool read =
-            for_each_row(s, bind_all(s, room_key, sql_id(after_id), one_more_than(limit)),
-                         "a room's history", [&] {
-                             if (page.messages.size() == limit) {
-                                 more = true;
-                                 return false;
-                             }
-                             page.messages.push_back(room_row(s));
-                             return true;
-                         });
-        if (!read) {
-            page.status = unreadable;
-            return page;
-        }
+    const auto more = read_room_page(statements_->room_after, room_key, after_id, limit, page);
+    if (!more) {
+        return page;
     }
     const auto mark = read_mark(statements_->room_pruned, room_key);
     if (!mark || *mark > after_id) {
         page.status = page_status::gap;
-    } else if (more) {
+    } else if (*more) {
         page.status = page_status::more;
     }
     return page;

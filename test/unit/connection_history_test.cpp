@@ -60,6 +60,17 @@ std::uint64_t last_id(const lines& ls) {
     return id;
 }
 
+/// Registers `name` on a connection of its own and loses that connection (a reset): the session
+/// waits, detached, for a resume. Returns its resume token.
+std::string register_and_lose(world& w, const std::string& name) {
+    client c(w);
+    c.take();
+    c.send(name);
+    const auto token = token_in(c.take());
+    c.core().on_close(close_reason::connection_lost, {});
+    return token;
+}
+
 server_config small_join_replay() {
     server_config c;
     c.history_on_join = 3;
@@ -232,12 +243,7 @@ TEST_CASE("resume replays only what came after last-id, and none of one's own", 
 TEST_CASE("a wrong token says resume-failed and nothing else", "[resume]") {
     world w;
     client bob(w, "bob");
-    auto alice = std::make_unique<client>(w);
-    alice->take();
-    alice->send("alice");
-    const auto token = token_in(alice->take());
-    alice->core().on_close(close_reason::connection_lost, {});
-    alice.reset();
+    const auto token = register_and_lose(w, "alice");
     bob.send("@alice secret");
     bob.take();
     client eve(w);
@@ -259,12 +265,7 @@ TEST_CASE("a wrong token says resume-failed and nothing else", "[resume]") {
 
 TEST_CASE("a token is used once", "[resume]") {
     world w;
-    auto alice = std::make_unique<client>(w);
-    alice->take();
-    alice->send("alice");
-    const auto token = token_in(alice->take());
-    alice->core().on_close(close_reason::connection_lost, {});
-    alice.reset();
+    const auto token = register_and_lose(w, "alice");
     client back(w);
     back.take();
     back.send("/resume alice " + token + " 0");
@@ -371,12 +372,7 @@ TEST_CASE("a long replay comes in parts, and live lines wait for its end", "[res
     c.history_memory = 5000;
     world w(c);
     client bob(w, "bob");
-    auto alice = std::make_unique<client>(w);
-    alice->take();
-    alice->send("alice");
-    const auto token = token_in(alice->take());
-    alice->core().on_close(close_reason::connection_lost, {});
-    alice.reset();
+    const auto token = register_and_lose(w, "alice");
     say(bob, 1000);
     bob.take();
     client back(w);
@@ -412,12 +408,7 @@ TEST_CASE("a resume never replays what came before the session began", "[resume]
     client bob(w, "bob");
     bob.send("before alice came");
     bob.take();
-    auto alice = std::make_unique<client>(w);
-    alice->take();
-    alice->send("alice");
-    const auto token = token_in(alice->take());
-    alice->core().on_close(close_reason::connection_lost, {});
-    alice.reset();
+    const auto token = register_and_lose(w, "alice");
     bob.send("while she was away");
     bob.take();
     client back(w);
@@ -491,12 +482,7 @@ TEST_CASE("lines sent during a resume's replay wait for its end", "[resume]") {
     c.history_memory = 5000;
     world w(c);
     client bob(w, "bob");
-    auto alice = std::make_unique<client>(w);
-    alice->take();
-    alice->send("alice");
-    const auto token = token_in(alice->take());
-    alice->core().on_close(close_reason::connection_lost, {});
-    alice.reset();
+    const auto token = register_and_lose(w, "alice");
     say(bob, 600);
     bob.take();
     client back(w);
