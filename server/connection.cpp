@@ -43,8 +43,8 @@ std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
 /// What a detached session stands on: no peer, nothing sent.
 class detached_transport final : public transport {
   public:
-    void deliver(const frame&, urgency) override {}
-    void close(close_reason, std::string_view) override {}
+    void deliver(const frame& /*f*/, urgency /*when*/) override {}
+    void close(close_reason /*reason*/, std::string_view /*text*/) override {}
     std::size_t queued_bytes() const override { return 0; }
     std::string describe_peer() const override { return "detached"; }
     bool logged() const override { return false; }
@@ -738,8 +738,8 @@ void connection::adopt(connection& from) {
     name_ = std::move(from.name_);
     rooms_ = std::move(from.rooms_);
     from.rooms_.clear();
-    for (std::size_t i = 0; i < rooms_.size(); ++i) {
-        rooms_[i].where->members_[rooms_[i].slot].who = this;
+    for (const membership& m : rooms_) {
+        m.where->members_[m.slot].who = this;  // the room's entry for it, slot unchanged
     }
     current_ = std::exchange(from.current_, nullptr);
     ignores_ = std::move(from.ignores_);

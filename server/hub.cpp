@@ -11,7 +11,7 @@ namespace {
 history make_history(const server_config& c, std::unique_ptr<history_store> store) {
     const std::size_t capacity =
         store != nullptr ? std::max<std::size_t>(c.history_on_join, 64) : c.history_memory;
-    return history(std::move(store), capacity, c.history_memory_bytes);
+    return {std::move(store), capacity, c.history_memory_bytes};
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ std::string new_resume_token() {
     randombytes_buf(bytes.data(), bytes.size());
     std::array<char, 33> hex{};
     sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
-    return std::string(hex.data(), 32);
+    return {hex.data(), 32};
 }
 
 std::uint64_t new_session_id() {
