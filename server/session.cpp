@@ -282,6 +282,10 @@ void session::after_write() {
         stalled_since_ = clock::time_point{};  // caught up: a later fall behind starts afresh
         pressure_caused_ = clock::duration::zero();
     }
+    if (replay_waits_for_room_ && out_.bytes() < replay_mark()) {
+        replay_waits_for_room_ = false;
+        continue_later();
+    }
 }
 
 void session::refuse_output(close_reason reason) {
@@ -291,25 +295,23 @@ void session::refuse_output(close_reason reason) {
     asio::post(ctx_.io, [self = shared_from_this(), reason] { self->close(reason); });
 }
 
+std::size_t session::replay_mark() const {
+    const std::size_t limit = ctx_.config.max_send_queue;
+    return limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 4);
+}
+
 void session::continue_later() {
     // The next part of a resume's replay once this peer has taken most of the last: a replay
-    // must neither hold the loop nor fill the queue up to the slow-consumer limit.
-    const std::size_t limit = ctx_.config.max_send_queue;
-    const std::size_t mark =
-        limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 4);
-    auto next = [self = shared_from_this()] {
-        if (self->is_open() && self->core_.replaying()) {
-            self->core_.continue_replay();
-        }
-    };
-    if (out_.bytes() < mark) {
-        asio::post(ctx_.io, std::move(next));
+    // must neither hold the loop nor fill the queue up to the slow-consumer limit. With more
+    // queued than that, after_write asks again once the socket has taken enough: no timer, no
+    // polling, and a peer that never reads is left to the stall and idle limits.
+    if (out_.bytes() >= replay_mark()) {
+        replay_waits_for_room_ = true;
         return;
     }
-    auto timer = std::make_shared<asio::steady_timer>(ctx_.io, std::chrono::milliseconds(2));
-    timer->async_wait([self = shared_from_this(), timer](const error_code& ec) {
-        if (!ec && self->is_open()) {
-            self->continue_later();
+    asio::post(ctx_.io, [self = shared_from_this()] {
+        if (self->is_open() && self->core_.replaying()) {
+            self->core_.continue_replay();
         }
     });
 }
@@ -416,7 +418,11 @@ void session::close(close_reason reason, std::string_view text) {
     reason_ = reason;
     closing_started_ = clock::now();
     // A connection whose arrival was kept out of the log (a storm) leaves without a line too.
-    if (logged_ && core_.registered()) {
+    if (logged_ && reason == close_reason::resumed_elsewhere) {
+        // Its core already handed the session over: it has no name of its own any more.
+        spdlog::info("{} disconnected: its session was resumed by another connection",
+                     describe(peer_));
+    } else if (logged_ && core_.registered()) {
         spdlog::info("{} ({}) disconnected: {}", describe(peer_), core_.name(), to_string(reason));
     } else if (logged_) {
         spdlog::info("{} disconnected before registering: {}", describe(peer_), to_string(reason));

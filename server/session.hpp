@@ -117,8 +117,11 @@ class session final : public transport,
     write_result write_queued();
     /// A delivery left more than half of --max-send-queue unsent: back-pressure and stall clock.
     void on_past_soft_mark();
-    /// Resets the stall clock once the queue is back under the soft mark.
+    /// Resets the stall clock once the queue is back under the soft mark, and goes on with a
+    /// resume's replay once the queue has room for its next part.
     void after_write();
+    /// Queued bytes under which a resume's replay may add its next part.
+    std::size_t replay_mark() const;
     /// Drops all output and closes from a fresh handler: safe inside a broadcast.
     void refuse_output(close_reason reason);
     void schedule_flush();
@@ -145,8 +148,9 @@ class session final : public transport,
     bool soon_scheduled_ = false;
     bool waiting_writable_ = false;
     bool half_closed_ = false;
-    bool peer_done_ = false;       // end of input seen: the peer sends nothing more
-    bool output_refused_ = false;  // slow consumer or broken pipe: nothing more is queued
+    bool replay_waits_for_room_ = false;  // a replay part waits for the queue to drain
+    bool peer_done_ = false;              // end of input seen: the peer sends nothing more
+    bool output_refused_ = false;         // slow consumer or broken pipe: nothing more is queued
     bool logged_;
     close_reason write_failure_ = close_reason::io_error;
     close_reason refused_for_ = close_reason::slow_consumer;  // why output was refused
