@@ -668,11 +668,43 @@ void connection::replay_line(const stored_message& m) {
                   : encode_room_message(
                         hub_.directs, m.kind == message_kind::me ? server_tag::me : server_tag::msg,
                         m.room, id.view(), time, m.sender, m.text);
-    extra_cost_bytes_ += f.size;
+    // History costs flood budget, at a quarter of what a list answer's bytes cost: paging back
+    // through a room of long lines must not leave its reader unable to talk for a minute.
+    extra_cost_bytes_ += f.size / 4;
     reply(f);
 }
 
-void connection::replay_page(const room& r, const history_page& page) {
+void connection::replay_page(const room& r, history_page page, bool keep_newest) {
+    // At most a quarter of --max-send-queue in one answer: a page of long lines must not get its
+    // own reader dropped as a slow consumer. What does not fit is left for the next page (more).
+    const std::size_t budget = replay_byte_budget(hub_.config);
+    std::size_t bytes = 0;
+    std::size_t fits = 0;
+    const auto line_bytes = [](const stored_message& m) {
+        return m.room.size() + m.sender.size() + m.text.size() + 64;  // tag, id, time, spaces
+    };
+    for (std::size_t i = 0; i < page.messages.size(); ++i) {
+        const auto& m =
+            keep_newest ? page.messages[page.messages.size() - 1 - i] : page.messages[i];
+        bytes += line_bytes(m);
+        if (bytes > budget && fits > 0) {
+            break;
+        }
+        ++fits;
+    }
+    if (fits < page.messages.size()) {
+        const auto cut = static_cast<std::ptrdiff_t>(page.messages.size() - fits);
+        if (keep_newest) {
+            page.messages.erase(page.messages.begin(), page.messages.begin() + cut);
+        } else {
+            page.messages.erase(page.messages.end() - cut, page.messages.end());
+        }
+        // Kept, only not sent now: going back, what is left is `more` (a gap shows on the next
+        // page); going forward, a gap at the start still stands.
+        if (keep_newest || page.status == page_status::complete) {
+            page.status = page_status::more;
+        }
+    }
     for (const auto& m : page.messages) {
         replay_line(m);
     }
@@ -702,7 +734,7 @@ void connection::show_history(std::string_view room_name, std::string_view args)
             replay_page(*r, hub_.messages.before(ring, r->key(), q->id, limit));
             return;
         case history_direction::after:
-            replay_page(*r, hub_.messages.after(ring, r->key(), q->id, limit));
+            replay_page(*r, hub_.messages.after(ring, r->key(), q->id, limit), false);
             return;
     }
 }

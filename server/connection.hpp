@@ -154,7 +154,9 @@ class connection {
     /// Queues the original line of `m`.
     void replay_line(const stored_message& m);
     /// Queues `page`'s lines and `HISTORY <room> <status> <count>`.
-    void replay_page(const room& r, const history_page& page);
+    /// Queues `page`'s lines and `HISTORY <room> <status> <count>`, at most a bounded number of
+    /// bytes of them: the newest when `keep_newest` (a page going back), else the oldest.
+    void replay_page(const room& r, history_page page, bool keep_newest = true);
     void show_history(std::string_view room_name, std::string_view args);
     void handle_command(std::string_view line);
     void reply(const frame& f) { transport_.deliver(f, urgency::now); }

@@ -162,7 +162,8 @@ history_page history::latest(room_history& ring, std::string_view room_key, std:
 history_page history::before(room_history& ring, std::string_view room_key, std::uint64_t id,
                              std::size_t limit) {
     auto page = ring.before(id, limit);
-    if (page.status == page_status::gap && store_ != nullptr) {
+    // Once the store has failed it holds an old part only: the ring's answer, gap and all.
+    if (page.status == page_status::gap && store_ != nullptr && !store_failed_) {
         return store_->room_before(room_key, id, limit);  // deeper than memory: ask the file
     }
     return page;
@@ -171,7 +172,7 @@ history_page history::before(room_history& ring, std::string_view room_key, std:
 history_page history::after(room_history& ring, std::string_view room_key, std::uint64_t id,
                             std::size_t limit) {
     auto page = ring.after(id, limit);
-    if (page.status == page_status::gap && store_ != nullptr) {
+    if (page.status == page_status::gap && store_ != nullptr && !store_failed_) {
         return store_->room_after(room_key, id, limit);
     }
     return page;

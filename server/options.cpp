@@ -342,9 +342,12 @@ std::variant<server_config, options_exit> parse_server_options(int argc, const c
         c.history_on_join = number_option<std::size_t>(vm, "history-on-join", 0, 10'000);
         c.history_max_page = number_option<std::size_t>(vm, "history-max-page", 1, 10'000);
         const auto days = parse_decimal(vm["history-days"].as<std::string>(), 0, 100'000);
-        if (!days) {
-            throw bad_value{fmt::format("--history-days must be a number of days, not '{}'",
-                                        vm["history-days"].as<std::string>())};
+        // A nonzero age below a minute would prune what is being said: a typo, not a wish.
+        if (!days || (*days > 0 && *days < 1.0 / 1440)) {
+            throw bad_value{fmt::format(
+                "--history-days must be 0 (no age limit) or at least 0.0007 days (a minute), not "
+                "'{}'",
+                vm["history-days"].as<std::string>())};
         }
         c.history_max_age = std::chrono::milliseconds(static_cast<long long>(*days * 86'400'000));
         c.history_max_rows =

@@ -84,6 +84,7 @@ std::size_t chunk_size_for(std::size_t max_line) {
 server::server(asio::io_context& io, const server_config& config, slab_pool& connection_memory)
     : config_(config),
       connection_memory_(connection_memory),
+      history_lock_(config.history_file.empty() ? file_lock() : file_lock(config.history_file)),
       room_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
       direct_arena_(chunk_size_for(config.max_line), memory_policy::idle_chunks_per_arena),
       hub_(config_, room_arena_, direct_arena_, std::random_device{}(), &connection_memory_,

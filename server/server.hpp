@@ -14,6 +14,7 @@
 #include "common/frame_arena.hpp"
 #include "common/log_limiter.hpp"
 #include "server/config.hpp"
+#include "server/file_lock.hpp"
 #include "server/hub.hpp"
 #include "server/memory_policy.hpp"
 #include "server/server_context.hpp"
@@ -87,6 +88,9 @@ class server {
 
     server_config config_;
     slab_pool& connection_memory_;
+    /// Taken before the history file is opened and let go after it is closed: two daemons on
+    /// one file would prune and number each other's messages.
+    file_lock history_lock_;
     // The arenas are declared first so that they are destroyed last: sessions, the room and the
     // scheduler all hold frames from them.
     frame_arena room_arena_;

@@ -73,7 +73,7 @@ class sqlite_history_store final : public history_store {
     std::uint64_t uncommitted_ = 0;  ///< appends in the open transaction
     std::uint64_t ids_noted_ = 0;    ///< the high_water mark written to meta
     /// How far ahead of the ids handed out the high_water mark is set.
-    static constexpr std::uint64_t ids_reserved_ahead = 100'000;
+    static constexpr std::uint64_t ids_reserved_ahead = 1'000;
     bool in_transaction_ = false;
 };
 

@@ -426,3 +426,14 @@ TEST_CASE("history in memory stays within its budget however many rooms fill it"
     REQUIRE(line);
     CHECK(parsed(*line).code == "gap");
 }
+
+TEST_CASE("a second daemon on the same history file is refused at start", "[history]") {
+    temp_dir dir;
+    test_server first({"--log-level", "info", "--history-file", dir.file("h.db")});
+    const auto second =
+        run_command(server_binary(), {"--port", "0", "--history-file", dir.file("h.db")});
+    CHECK(second.exit_code == 1);
+    CHECK(second.err.find("in use by another chat-server") != std::string::npos);
+    line_client still(first.port());
+    CHECK(still.register_as("still") == "still");  // the first goes on
+}
