@@ -27,7 +27,12 @@ void resume_state::observe(const server_line& line) {
             saw_id(line.id);
             break;
         case server_tag::bye:
-            token_.clear();  // ended in order: the server keeps nothing to resume
+            // A session that ended in order (the server shut down, or dropped it when idle)
+            // stays resumable for the token's time to live: the server rejoins its rooms and
+            // replays what was missed meanwhile. Not one another connection took over.
+            if (line.text == "resumed elsewhere") {
+                token_.clear();
+            }
             resuming_ = false;
             break;
         default:

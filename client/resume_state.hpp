@@ -15,8 +15,11 @@ namespace chat {
 /// and asks it what to send first on reconnecting.
 ///
 /// A session is resumable while we hold a token the server gave it: from a WELCOME that carried
-/// one (a chat/2.0 server sends none) until the session ends in order (`BYE`: shut down, idle,
-/// taken over; the server keeps nothing to resume then) or a `/resume` is refused.
+/// one (a chat/2.0 server sends none) until another connection takes it over (`BYE resumed
+/// elsewhere`) or a `/resume` is refused. A session the server ended in order (shut down, idle)
+/// stays resumable: its token is good for --resume-ttl after the end, and a resume then rejoins
+/// the rooms and replays what was missed, where registering afresh would show only each room's
+/// last lines.
 ///
 /// last-id is the largest id of the MSG, ME and PRIV lines and our own SENT acks seen since the
 /// session was registered, replayed lines included: the server sends each connection its lines in

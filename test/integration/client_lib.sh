@@ -81,13 +81,24 @@ eventually() {
 # ---------------------------------------------------------------------------------------------
 # The server
 
+declare -A HISTORY_OF_PORT=()
+
 # start_server [ARGS...]: starts chat-server (--port 0 unless ARGS name one, no flood control
-# unless ARGS set one, its history in $WORK/history.db, kept across restarts within a test)
+# unless ARGS set one, its history in a file of its own under $WORK, which a server started
+# later on the same port takes over: a restart)
 # and waits until it listens; sets SERVER_PID, SERVER_PORT, SERVER_LOG.
 start_server() {
     SERVER_COUNT=$((SERVER_COUNT + 1))
     SERVER_LOG="$WORK/server-$SERVER_COUNT.log"
-    local args=(--rate 0 --history-file "$WORK/history.db")
+    # A history file per server, kept for the next one on the same port (a restart): two
+    # servers at once cannot share one (the second is refused).
+    local history="$WORK/history-$SERVER_COUNT.db" want_port="" prev=""
+    for a in "$@"; do
+        [[ $prev == --port ]] && want_port=$a
+        prev=$a
+    done
+    [[ -n $want_port && -n ${HISTORY_OF_PORT[$want_port]:-} ]] && history=${HISTORY_OF_PORT[$want_port]}
+    local args=(--rate 0 --history-file "$history")
     [[ " $* " == *" --port "* ]] || args+=(--port 0)
     (
         close_bot_fds
@@ -98,6 +109,7 @@ start_server() {
     eventually 5 grep -qs 'listening on 127.0.0.1:' "$SERVER_LOG" ||
         fail "chat-server did not start"
     SERVER_PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$SERVER_LOG" | head -n1 | cut -d: -f2)
+    HISTORY_OF_PORT[$SERVER_PORT]=$history
 }
 
 # stop_server [SIGNAL]: stops the server (TERM by default) and waits for it to be gone.

@@ -181,14 +181,17 @@ TEST_CASE("a refused resume forgets the token, the next registration starts afre
     CHECK(s.resume_line("alice") == "/resume alice " + std::string(token_b) + " 5");
 }
 
-TEST_CASE("a session ended in order (BYE) is not resumed", "[client][resume]") {
+TEST_CASE("a session the server ended is resumed, one taken over elsewhere is not",
+          "[client][resume]") {
     chat::resume_state s;
     feed(s, welcome("alice", token_a));
+    feed(s, "MSG #lobby 7 2026-11-21T14:06:00.000Z bob before the restart");
     feed(s, "BYE server shutting down");
-    CHECK_FALSE(s.resumable());
-    CHECK_FALSE(s.resume_line("alice"));
+    CHECK(s.resumable());
+    CHECK(s.resume_line("alice") == "/resume alice " + std::string(token_a) + " 7");
     feed(s, welcome("alice", token_b));
     feed(s, "BYE resumed elsewhere");
+    CHECK_FALSE(s.resumable());
     CHECK_FALSE(s.resume_line("alice"));
 }
 
