@@ -44,21 +44,26 @@ struct prune_statements {
     sqlite_statement delete_private;
 };
 
-// Ids grow with time, so the messages to prune are always the lowest ids: a chunk is every
-// message with an id up to some X, and the marks say how far that went.
+// Ids grow with time, so the messages to prune are always the oldest rows in id order: a room's
+// chunk by its last id, a private message by its id. A batch is every row with a key up to some
+// X, and the marks say how far that went. A chunk goes whole, so a room's mark is the last id of
+// its newest chunk pruned, and every message of the room up to it is gone (a room's chunks do not
+// overlap).
 constexpr std::array prune_sql{
+    // Rows, not pages: sum(count) reads each chunk's row header on the leaves (the blobs'
+    // overflow pages are not read), a row per room per turn.
     std::pair{&prune_statements::count,
-              "SELECT (SELECT count(*) FROM room_messages) + (SELECT count(*) FROM "
-              "private_messages)"},
-    // Both tables merged in id order (SQLite merges the two rowid scans).
+              "SELECT coalesce((SELECT sum(count) FROM room_chunks), 0) + "
+              "(SELECT count(*) FROM private_messages)"},
+    // Both tables merged in key order (SQLite merges the two rowid scans).
     std::pair{&prune_statements::oldest,
-              "SELECT id, at_ms FROM room_messages UNION ALL "
-              "SELECT id, at_ms FROM private_messages ORDER BY id LIMIT ?1"},
-    // NOT INDEXED: else SQLite walks all of room_messages_by_room for its room_key order, where
-    // the rowid range is a chunk's few hundred rows.
+              "SELECT last_id, last_at_ms, count FROM room_chunks UNION ALL "
+              "SELECT id, at_ms, 1 FROM private_messages ORDER BY 1 LIMIT ?1"},
+    // NOT INDEXED: else SQLite walks all of room_chunks_by_room for its room_key order, where
+    // the rowid range is a batch's few hundred rows.
     std::pair{&prune_statements::mark_rooms,
               "INSERT INTO room_pruned(room_key, up_to_id) "
-              "SELECT room_key, max(id) FROM room_messages NOT INDEXED WHERE id <= ?1 "
+              "SELECT room_key, max(last_id) FROM room_chunks NOT INDEXED WHERE last_id <= ?1 "
               "GROUP BY room_key "
               "ON CONFLICT(room_key) DO UPDATE SET up_to_id = max(up_to_id, excluded.up_to_id)"},
     std::pair{&prune_statements::mark_private,
@@ -69,7 +74,7 @@ constexpr std::array prune_sql{
     std::pair{&prune_statements::mark_all,
               "INSERT INTO meta(key, value) VALUES ('pruned_up_to', ?1) "
               "ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)"},
-    std::pair{&prune_statements::delete_rooms, "DELETE FROM room_messages WHERE id <= ?1"},
+    std::pair{&prune_statements::delete_rooms, "DELETE FROM room_chunks WHERE last_id <= ?1"},
     std::pair{&prune_statements::delete_private, "DELETE FROM private_messages WHERE id <= ?1"},
 };
 
@@ -130,17 +135,23 @@ sqlite_status checkpoint(sqlite_db& db) {
     return std::monostate{};
 }
 
-// The highest id of the oldest messages (merged order) to prune now, at most `chunk` of them: the
-// first `excess` whatever their age, then those older than `cutoff_ms` (when set). 0: none.
-sqlite_result<std::int64_t> next_chunk_end(prune_statements& p, std::size_t chunk,
-                                           std::uint64_t excess,
-                                           std::optional<std::int64_t> cutoff_ms) {
+// The oldest rows, in key order, to prune in one transaction.
+struct prune_batch {
+    std::int64_t end = 0;        ///< the highest key among them; 0: nothing to prune
+    std::size_t rows = 0;        ///< chunks and private messages
+    std::uint64_t messages = 0;  ///< the messages those rows hold
+};
+
+// The oldest rows (merged order) to prune now, at most `batch_rows` of them: those holding the
+// first `excess` messages whatever their age (a chunk that reaches past `excess` goes whole), then
+// those whose newest message is older than `cutoff_ms` (when set).
+sqlite_result<prune_batch> next_batch(prune_statements& p, std::size_t batch_rows,
+                                      std::uint64_t excess, std::optional<std::int64_t> cutoff_ms) {
     auto& s = p.oldest;
-    if (auto bound = s.bind(1, static_cast<std::int64_t>(chunk)); !bound) {
+    if (auto bound = s.bind(1, static_cast<std::int64_t>(batch_rows)); !bound) {
         return bound.error();
     }
-    std::int64_t end = 0;
-    std::uint64_t taken = 0;
+    prune_batch batch;
     for (;;) {
         auto step = s.step();
         if (!step) {
@@ -150,43 +161,39 @@ sqlite_result<std::int64_t> next_chunk_end(prune_statements& p, std::size_t chun
         if (step.value() == sqlite_step::done) {
             break;
         }
-        const bool too_many = taken < excess;
+        const bool too_many = batch.messages < excess;
         const bool too_old = cutoff_ms && s.column_int64(1) < *cutoff_ms;
         if (!too_many && !too_old) {
             break;
         }
-        end = s.column_int64(0);
-        ++taken;
+        batch.end = s.column_int64(0);
+        ++batch.rows;
+        batch.messages += static_cast<std::uint64_t>(std::max<std::int64_t>(s.column_int64(2), 0));
     }
     s.reset();
-    return end;
+    return batch;
 }
 
-// Deletes every message with an id up to `end` and records the marks, in one transaction; the
-// number of messages deleted.
-sqlite_result<std::uint64_t> prune_chunk(sqlite_db& db, prune_statements& p, std::int64_t end) {
+// Deletes every row with a key up to `end` and records the marks, in one transaction.
+sqlite_status prune_batch_up_to(sqlite_db& db, prune_statements& p, std::int64_t end) {
     if (auto begun = db.begin(); !begun) {
         return begun.error();
     }
-    std::uint64_t deleted = 0;
     for (auto* s :
          {&p.mark_rooms, &p.mark_private, &p.mark_all, &p.delete_rooms, &p.delete_private}) {
         if (auto done = run_with_id(*s, end); !done) {
             db.rollback();
             return done.error();
         }
-        if (s == &p.delete_rooms || s == &p.delete_private) {
-            deleted += static_cast<std::uint64_t>(db.changes());
-        }
     }
     if (auto committed = db.commit(); !committed) {
         db.rollback();
         return committed.error();
     }
-    return deleted;
+    return std::monostate{};
 }
 
-// Waits `how_long` between two chunks; false when the thread is to stop instead.
+// Waits `how_long` between two batches; false when the thread is to stop instead.
 using rest_fn = std::function<bool(std::chrono::steady_clock::duration how_long)>;
 
 sqlite_status prune(sqlite_db& db, const history_retention& retention, std::int64_t now_ms,
@@ -209,7 +216,6 @@ sqlite_status prune(sqlite_db& db, const history_retention& retention, std::int6
 
     std::uint64_t excess = 0;
     if (retention.max_rows != 0) {
-        // count(*) walks the b-tree pages, not the rows: a few milliseconds per million.
         auto rows = read_int(p.count);
         if (!rows) {
             return with_context("counting messages", rows.error());
@@ -217,27 +223,28 @@ sqlite_status prune(sqlite_db& db, const history_retention& retention, std::int6
         const auto count = static_cast<std::uint64_t>(std::max<std::int64_t>(rows.value(), 0));
         excess = count > retention.max_rows ? count - retention.max_rows : 0;
     }
-    const std::size_t chunk = std::max<std::size_t>(retention.rows_per_chunk, 1);
+    const std::size_t batch_rows = std::max<std::size_t>(retention.rows_per_chunk, 1);
     for (;;) {
         const auto start = std::chrono::steady_clock::now();
-        auto end = next_chunk_end(p, chunk, excess, cutoff_ms);
-        if (!end) {
-            return with_context("finding messages to prune", end.error());
+        auto batch = next_batch(p, batch_rows, excess, cutoff_ms);
+        if (!batch) {
+            return with_context("finding messages to prune", batch.error());
         }
-        if (end.value() == 0) {
+        if (batch.value().rows == 0) {
             break;
         }
-        auto deleted = prune_chunk(db, p, end.value());
-        if (!deleted) {
-            return with_context("pruning messages", deleted.error());
+        // Only this thread deletes, and the loop only adds rows above every key walked, so the
+        // rows up to `end` are the ones walked.
+        if (auto pruned = prune_batch_up_to(db, p, batch.value().end); !pruned) {
+            return with_context("pruning messages", pruned.error());
         }
-        excess -= std::min(excess, deleted.value());
-        if (deleted.value() < chunk) {
-            break;  // the walk stopped before the chunk was full: nothing more is due
+        excess -= std::min(excess, batch.value().messages);
+        if (batch.value().rows < batch_rows) {
+            break;  // the walk stopped before the batch was full: nothing more is due
         }
         // SQLite's locks are not fair: the loop's BEGIN IMMEDIATE polls for the lock with
         // growing sleeps, and a thread that took it again at once after each commit could keep
-        // it past the loop's busy timeout. Resting as long as the chunk took leaves the lock free
+        // it past the loop's busy timeout. Resting as long as the batch took leaves the lock free
         // half of the time, whatever the backlog.
         if (!rest(std::max<std::chrono::steady_clock::duration>(
                 std::chrono::steady_clock::now() - start, 1ms))) {

@@ -12,10 +12,20 @@ namespace {
 //
 // Version 1. Messages keep both the case-folded key (what lookups use) and the name as it was
 // shown, with the time as milliseconds (the wire text is a pure function of them), so that
-// scrollback replays the exact line. `id` is the server-wide message id, not a rowid of SQLite's
+// scrollback replays the exact line. Ids are the server-wide message ids, not rowids of SQLite's
 // choosing. Every column is NOT NULL: SQLite would otherwise accept NULL even in a non-integer
 // PRIMARY KEY. The small keyed tables are WITHOUT ROWID: their key is the b-tree, with no second
 // index beside it.
+//
+// Room messages are packed: a row of room_chunks holds the messages one room got in one
+// transaction (a turn of the loop), encoded as in history_chunk.hpp, so that storing a turn costs
+// an insert per room rather than per message. The chunk's last id is its rowid: ids are
+// server-wide, so it is unique, and it grows with time, so that new chunks land at the right edge
+// of the table (SQLite's append path, pages filled whole), the largest id is the last rowid, and
+// pruning (oldest first) walks, marks and deletes rowid ranges. A rowid table also keeps up to
+// 989 bytes of a row on its 1 KiB leaf, where a WITHOUT ROWID table (an index b-tree) spills all
+// but 230 to overflow pages. A room's chunks never overlap in ids; its pages seek
+// room_chunks_by_room.
 //
 // Pruning (history_maintenance) deletes the oldest ids first and records how far it went:
 // room_pruned per room, meta `pruned_up_to` over everything (so that ids are never reused once all
@@ -25,16 +35,15 @@ namespace {
 // Version 1 was revised in place before any server wrote it (it had no reader or writer yet).
 constexpr std::array migration_steps{
     R"sql(
-CREATE TABLE room_messages(
-    id       INTEGER PRIMARY KEY,
-    room_key TEXT NOT NULL,
-    room     TEXT NOT NULL,
-    kind     INTEGER NOT NULL, -- 0 MSG, 1 ME
-    at_ms    INTEGER NOT NULL,
-    sender   TEXT NOT NULL,
-    text     TEXT NOT NULL
+CREATE TABLE room_chunks(
+    last_id    INTEGER PRIMARY KEY, -- the id of the chunk's newest message
+    room_key   TEXT NOT NULL,
+    first_id   INTEGER NOT NULL,    -- the id of its oldest message
+    count      INTEGER NOT NULL,    -- how many messages it holds
+    last_at_ms INTEGER NOT NULL,    -- when its newest message was sent: pruning by age
+    data       BLOB NOT NULL        -- the messages (room as spelled, kind, time, sender, text)
 );
-CREATE INDEX room_messages_by_room ON room_messages(room_key, id);
+CREATE INDEX room_chunks_by_room ON room_chunks(room_key, last_id);
 CREATE TABLE private_messages(
     id            INTEGER PRIMARY KEY,
     sender_session    TEXT NOT NULL, -- sessions, not names: a name can pass to someone else
@@ -143,7 +152,7 @@ sqlite_status migrate(sqlite_db& db) {
 sqlite_result<std::int64_t> max_stored_id(sqlite_db& db) {
     // Pruned ids count too: once everything is pruned, new ids must still start above the last.
     auto statement = db.prepare(
-        "SELECT max(coalesce((SELECT max(id) FROM room_messages), 0),"
+        "SELECT max(coalesce((SELECT max(last_id) FROM room_chunks), 0),"
         "           coalesce((SELECT max(id) FROM private_messages), 0),"
         "           coalesce((SELECT max(value) FROM meta WHERE key = 'pruned_up_to'), 0),"
         "           coalesce((SELECT max(value) FROM meta WHERE key = 'high_water'), 0))");

@@ -31,7 +31,8 @@ class history_store {
   public:
     virtual ~history_store() = default;
 
-    /// Keeps room message `m` (m.room set) of the room whose key is `room_key`.
+    /// Keeps room message `m` (m.room set) of the room whose key is `room_key`. Ids rise from one
+    /// append to the next, as the server hands them out.
     virtual void append_room(std::string_view room_key, const stored_message& m) = 0;
     /// Keeps private message `m` from the session `sender_session` to the session
     /// `recipient_session`. Sessions, not names: a name can pass to someone else, a session

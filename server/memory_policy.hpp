@@ -22,6 +22,9 @@ inline constexpr std::size_t idle_chunks_per_arena = 4;
 /// How often the heap is looked at, and how much more must be free than after the last trim.
 inline constexpr std::chrono::seconds trim_check_interval{1};
 inline constexpr std::size_t trim_floor_bytes = std::size_t{1} << 20;
+/// Emptied room buffers the history store keeps for the next turn (each up to a 32 KiB chunk):
+/// a turn speaks in a few rooms, and one that spoke in hundreds leaves no more than this.
+inline constexpr std::size_t history_buffers_kept = 8;
 
 }  // namespace memory_policy
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/names.hpp"
+#include "server/history_chunk.hpp"
 #include "server/sqlite_history_statements.hpp"
 
 namespace chat {
@@ -17,27 +18,38 @@ using namespace history_sql;
 // What a page's status is when a read failed part-way: something asked for is not there.
 constexpr page_status unreadable = page_status::gap;
 
-message_kind kind_from(std::int64_t stored) {
-    switch (stored) {
-        case 1:
-            return message_kind::me;
-        case 2:
-            return message_kind::priv;
-        default:
-            return message_kind::msg;
-    }
-}
+// The order in which a page walks the messages of the chunks its statement yields.
+enum class walk { oldest_first, newest_first };
 
-// The columns `id, room, kind, at_ms, sender, text` of the current row.
-stored_message room_row(const sqlite_statement& s) {
-    stored_message m;
-    m.id = static_cast<std::uint64_t>(s.column_int64(0));
-    m.room = s.column_text(1);
-    m.kind = kind_from(s.column_int64(2));
-    m.at_ms = s.column_int64(3);
-    m.sender = s.column_text(4);
-    m.text = s.column_text(5);
-    return m;
+// Hands every message of the chunks that `s` yields (columns data, first_id, last_id, count;
+// bound with result `bound`) to `visit`, in `order`, until `visit` answers false. False when a
+// step failed or a chunk is unreadable (a blob that does not decode, or not to what its row
+// says): the walk stops there, logged as a failed read of `what`. `scratch` holds the chunk
+// being walked; `visit` may move its messages out.
+template <typename Visit>
+bool for_each_message(sqlite_statement& s, const sqlite_status& bound, std::string_view what,
+                      walk order, std::vector<stored_message>& scratch, Visit&& visit) {
+    bool readable = true;
+    const bool read = for_each_row(s, bound, what, [&] {
+        scratch.clear();
+        const auto first_id = static_cast<std::uint64_t>(s.column_int64(1));
+        const auto last_id = static_cast<std::uint64_t>(s.column_int64(2));
+        const auto count = static_cast<std::uint64_t>(s.column_int64(3));
+        if (!decode_chunk(s.column_blob(0), scratch) || scratch.size() != count ||
+            scratch.front().id != first_id || scratch.back().id != last_id) {
+            spdlog::warn("history store: cannot read {}: the chunk of ids {} to {} is corrupt",
+                         what, first_id, last_id);
+            readable = false;
+            return false;
+        }
+        for (std::size_t i = 0; i < scratch.size(); ++i) {
+            if (!visit(scratch[order == walk::oldest_first ? i : scratch.size() - 1 - i])) {
+                return false;
+            }
+        }
+        return true;
+    });
+    return read && readable;
 }
 
 // The columns `id, at_ms, sender, text` of the current row of private_after.
@@ -59,22 +71,27 @@ stored_message private_row(const sqlite_statement& s) {
 
 namespace {
 
-/// Up to `limit` rows of `s` (a room page statement, bound to `room_key`, `id` and one more
-/// than `limit`) into `page`, in the statement's order; whether there were more; nothing when the
-/// rows could not be read.
+/// Up to `limit` messages of the room's chunks that `s` yields (chunks_before or chunks_after,
+/// bound to `room_key` and `id`) beyond `id` (below it newest first, or above it oldest first)
+/// into `page`; whether there were more; nothing when they could not all be read.
 std::optional<bool> read_room_page(sqlite_statement& s, std::string_view room_key, std::uint64_t id,
-                                   std::size_t limit, history_page& page) {
+                                   std::size_t limit, walk order, history_page& page) {
     const reset_on_exit reset(s);
     bool more = false;
-    const bool read = for_each_row(s, bind_all(s, room_key, sql_id(id), one_more_than(limit)),
-                                   "a room's history", [&] {
-                                       if (page.messages.size() == limit) {
-                                           more = true;
-                                           return false;
-                                       }
-                                       page.messages.push_back(room_row(s));
-                                       return true;
-                                   });
+    std::vector<stored_message> scratch;
+    const bool read =
+        for_each_message(s, bind_all(s, room_key, sql_id(id)), "a room's history", order, scratch,
+                         [&](stored_message& m) {
+                             if (order == walk::oldest_first ? m.id <= id : m.id >= id) {
+                                 return true;  // the part of the first chunk this side of `id`
+                             }
+                             if (page.messages.size() == limit) {
+                                 more = true;
+                                 return false;
+                             }
+                             page.messages.push_back(std::move(m));
+                             return true;
+                         });
     if (!read) {
         page.status = unreadable;
         return std::nullopt;
@@ -86,12 +103,14 @@ std::optional<bool> read_room_page(sqlite_statement& s, std::string_view room_ke
 
 history_page sqlite_history_store::room_before(std::string_view room_key, std::uint64_t before_id,
                                                std::size_t limit) {
+    flush_buffers();
     history_page page;
-    const auto more = read_room_page(statements_->room_before, room_key, before_id, limit, page);
+    const auto more = read_room_page(statements_->chunks_before, room_key, before_id, limit,
+                                     walk::newest_first, page);
+    std::reverse(page.messages.begin(), page.messages.end());
     if (!more) {
         return page;
     }
-    std::reverse(page.messages.begin(), page.messages.end());  // read newest first
     if (*more) {
         page.status = page_status::more;
         return page;
@@ -108,8 +127,10 @@ history_page sqlite_history_store::room_before(std::string_view room_key, std::u
 
 history_page sqlite_history_store::room_after(std::string_view room_key, std::uint64_t after_id,
                                               std::size_t limit) {
+    flush_buffers();
     history_page page;
-    const auto more = read_room_page(statements_->room_after, room_key, after_id, limit, page);
+    const auto more = read_room_page(statements_->chunks_after, room_key, after_id, limit,
+                                     walk::oldest_first, page);
     if (!more) {
         return page;
     }
@@ -125,6 +146,7 @@ history_page sqlite_history_store::room_after(std::string_view room_key, std::ui
 history_page sqlite_history_store::missed(std::span<const std::string> room_keys,
                                           std::string_view self_key, std::string_view self_session,
                                           std::uint64_t after_id, std::size_t limit) {
+    flush_buffers();
     // Each source gives at most limit + 1 rows in id order; the first limit + 1 of all of them
     // together are among those, which tells `more` from `complete` after the merge.
     const std::size_t wanted = limit == std::numeric_limits<std::size_t>::max() ? limit : limit + 1;
@@ -133,21 +155,21 @@ history_page sqlite_history_store::missed(std::span<const std::string> room_keys
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 
     std::vector<stored_message> found;
+    std::vector<stored_message> scratch;
     bool read = true;
     for (const auto key : keys) {
-        auto& s = statements_->room_after;
+        auto& s = statements_->chunks_after;
         const reset_on_exit reset(s);
         std::size_t taken = 0;
-        // No LIMIT: the user's own lines are skipped here, so the rows needed are not known.
-        read = for_each_row(s, bind_all(s, key, sql_id(after_id), std::int64_t{-1}),
-                            "missed room messages",
-                            [&] {
-                                if (name_key(s.column_text(4)) == self_key) {
-                                    return true;
-                                }
-                                found.push_back(room_row(s));
-                                return ++taken < wanted;
-                            }) &&
+        read = for_each_message(s, bind_all(s, key, sql_id(after_id)), "missed room messages",
+                                walk::oldest_first, scratch,
+                                [&](stored_message& m) {
+                                    if (m.id <= after_id || name_key(m.sender) == self_key) {
+                                        return true;
+                                    }
+                                    found.push_back(std::move(m));
+                                    return ++taken < wanted;
+                                }) &&
                read;
     }
     {

@@ -26,10 +26,10 @@ struct sqlite_history_store::statements {
     sqlite_statement commit;
     sqlite_statement note_ids;
     sqlite_statement close_open_tokens;
-    sqlite_statement insert_room;
+    sqlite_statement insert_chunk;
     sqlite_statement insert_private;
-    sqlite_statement room_before;
-    sqlite_statement room_after;
+    sqlite_statement chunks_before;
+    sqlite_statement chunks_after;
     sqlite_statement private_after;
     sqlite_statement room_pruned;
     sqlite_statement meta_value;
@@ -50,19 +50,23 @@ struct sqlite_history_store::statements {
         std::pair{&statements::close_open_tokens,
                   "UPDATE resume_tokens SET expires_ms = ?1 "
                   "WHERE expires_ms = 9223372036854775807"},
-        std::pair{&statements::insert_room,
-                  "INSERT INTO room_messages(id, room_key, room, kind, at_ms, sender, text) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+        std::pair{&statements::insert_chunk,
+                  "INSERT INTO room_chunks(last_id, room_key, first_id, count, last_at_ms, data) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
         std::pair{
             &statements::insert_private,
             "INSERT INTO private_messages(id, sender_session, recipient_session, at_ms, sender, "
             "text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-        std::pair{&statements::room_before,
-                  "SELECT id, room, kind, at_ms, sender, text FROM room_messages "
-                  "WHERE room_key = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"},
-        std::pair{&statements::room_after,
-                  "SELECT id, room, kind, at_ms, sender, text FROM room_messages "
-                  "WHERE room_key = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
+        // A room's chunks never overlap (ids grow with time), so the chunks holding ids below
+        // ?2 are those that end below it and at most one more: the first that ends at or above.
+        std::pair{&statements::chunks_before,
+                  "SELECT data, first_id, last_id, count FROM room_chunks "
+                  "WHERE room_key = ?1 AND first_id < ?2 AND last_id <= coalesce("
+                  "(SELECT min(last_id) FROM room_chunks WHERE room_key = ?1 AND last_id >= ?2), "
+                  "9223372036854775807) ORDER BY last_id DESC"},
+        std::pair{&statements::chunks_after,
+                  "SELECT data, first_id, last_id, count FROM room_chunks "
+                  "WHERE room_key = ?1 AND last_id > ?2 ORDER BY last_id"},
         std::pair{&statements::private_after,
                   "SELECT id, at_ms, sender, text FROM private_messages "
                   "WHERE recipient_session = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/history_schema.hpp"
+#include "server/memory_policy.hpp"
 #include "server/sqlite_history_statements.hpp"
 
 namespace chat {
@@ -22,6 +23,11 @@ constexpr auto busy_timeout = 200ms;
 // The WAL file is cut back to this size when the log restarts after a checkpoint, so that a burst
 // does not keep its disk space for good.
 constexpr std::int64_t journal_size_limit = std::int64_t{64} << 20;
+
+// A room's buffer is written as a chunk of its own once it holds this much, so that a burst in
+// one room makes several chunks: a page read from the file decodes at most this much more than
+// it shows, and a buffer never grows past it.
+constexpr std::size_t chunk_bytes_limit = std::size_t{32} << 10;
 
 std::string join_rooms(const std::vector<std::string>& rooms) {
     std::string joined;
@@ -156,6 +162,10 @@ bool sqlite_history_store::run_write(sqlite_statement& s, sqlite_status bound,
 void sqlite_history_store::fail(std::string_view what, const sqlite_error& error) {
     db_.rollback();
     in_transaction_ = false;
+    // Memory-only from now on: the buffers are dropped for good, their memory with them.
+    buffers_.clear();
+    buffers_.shrink_to_fit();
+    buffers_in_use_ = 0;
     const std::uint64_t lost = std::exchange(uncommitted_, 0);
     ++stats_.write_failures;
     stats_.failed = true;
@@ -165,17 +175,67 @@ void sqlite_history_store::fail(std::string_view what, const sqlite_error& error
         what, error.message, error.code, lost);
 }
 
-void sqlite_history_store::append_room(std::string_view room_key, const stored_message& m) {
+sqlite_history_store::room_buffer& sqlite_history_store::buffer_for(std::string_view room_key) {
+    // From the last: consecutive appends mostly go to the same room.
+    for (std::size_t i = buffers_in_use_; i-- > 0;) {
+        if (buffers_[i].room_key == room_key) {
+            return buffers_[i];
+        }
+    }
+    if (buffers_in_use_ == buffers_.size()) {
+        buffers_.emplace_back();
+    }
+    room_buffer& b = buffers_[buffers_in_use_++];
+    b.room_key.assign(room_key);
+    b.chunk.clear();
+    return b;
+}
+
+bool sqlite_history_store::write_chunk(const room_buffer& b) {
+    const auto& c = b.chunk;
+    auto& s = statements_->insert_chunk;
+    return run_write(s,
+                     bind_all(s, sql_id(c.last_id()), std::string_view(b.room_key),
+                              sql_id(c.first_id()), sql_id(c.count()), c.last_at_ms(), c.bytes()),
+                     "write room messages");
+}
+
+bool sqlite_history_store::flush_buffers() {
+    if (buffers_in_use_ == 0) {
+        return !stats_.failed;
+    }
     if (!ensure_transaction()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < buffers_in_use_; ++i) {
+        if (!write_chunk(buffers_[i])) {
+            return false;  // fail() dropped the buffers
+        }
+        buffers_[i].chunk.clear();
+    }
+    buffers_in_use_ = 0;
+    // A turn that spoke in many rooms leaves only a few spares behind.
+    if (buffers_.size() > memory_policy::history_buffers_kept) {
+        buffers_.resize(memory_policy::history_buffers_kept);
+    }
+    return true;
+}
+
+void sqlite_history_store::append_room(std::string_view room_key, const stored_message& m) {
+    if (stats_.failed) {
         return;
     }
-    auto& s = statements_->insert_room;
-    auto bound = bind_all(s, sql_id(m.id), room_key, std::string_view(m.room),
-                          static_cast<std::int64_t>(m.kind), m.at_ms, std::string_view(m.sender),
-                          std::string_view(m.text));
-    if (run_write(s, std::move(bound), "write a room message")) {
-        ++uncommitted_;
+    room_buffer& b = buffer_for(room_key);
+    // A chunk holds one spelling of the room and increasing ids; anything else (a room made
+    // again under another spelling within the turn) starts a chunk of its own.
+    if (!b.chunk.empty() && (!b.chunk.accepts(m) || b.chunk.size() >= chunk_bytes_limit)) {
+        if (!ensure_transaction() || !write_chunk(b)) {
+            return;  // fail() dropped the buffers, b with them
+        }
+        b.chunk.clear();
     }
+    b.chunk.add(m);
+    ++uncommitted_;
 }
 
 void sqlite_history_store::append_private(std::string_view sender_session,
@@ -193,11 +253,11 @@ void sqlite_history_store::append_private(std::string_view sender_session,
 }
 
 bool sqlite_history_store::pending() const {
-    return in_transaction_;
+    return in_transaction_ || buffers_in_use_ != 0;
 }
 
 void sqlite_history_store::commit() {
-    if (!in_transaction_) {
+    if (!flush_buffers() || !in_transaction_) {
         return;
     }
     auto& s = statements_->commit;
@@ -306,6 +366,7 @@ void sqlite_history_store::erase_token(const token_hash& h) {
 }
 
 std::uint64_t sqlite_history_store::max_id() {
+    flush_buffers();
     auto id = max_stored_id(db_);
     if (!id) {
         // Called once at start-up; ids from 1 again would collide and turn the store memory-only

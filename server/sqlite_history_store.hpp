@@ -6,13 +6,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "server/history_chunk.hpp"
 #include "server/history_store.hpp"
 #include "server/sqlite.hpp"
 
 namespace chat {
 
 /// The history in one SQLite file (schema in history_schema.cpp), written by the event loop.
+///
+/// Room messages are packed (history_chunk.hpp): an append encodes the message into its room's
+/// buffer, and the commit writes each buffer as one row, so that a turn of the loop costs one
+/// insert per room that spoke rather than one per message. Reads write the buffers into the open
+/// transaction first, so that they see every append, as SQLite shows a transaction's own rows.
+/// Private messages are rare and stay one row each.
 ///
 /// WAL with synchronous=NORMAL: a commit appends to the log and does not fsync, so a commit per
 /// turn of the loop costs a write() and no disk wait; a crash of the process loses nothing
@@ -58,8 +66,21 @@ class sqlite_history_store final : public history_store {
     struct statements;
     sqlite_history_store(sqlite_db db, std::unique_ptr<statements> prepared);
 
+    /// A room's messages appended since its buffer was last written.
+    struct room_buffer {
+        std::string room_key;
+        chunk_encoder chunk;
+    };
+
     /// Opens the transaction appends go into unless one is open; false once writing has failed.
     bool ensure_transaction();
+    /// The buffer of the room `room_key`, taken from the spares if it has none yet.
+    room_buffer& buffer_for(std::string_view room_key);
+    /// Writes `b`'s chunk as one row into the open transaction; false when that failed.
+    bool write_chunk(const room_buffer& b);
+    /// Writes every buffer into the transaction (opening it if need be) and empties them; false
+    /// once writing has failed.
+    bool flush_buffers();
     /// Runs the write `s`, whose parameters were bound with result `bound`, and resets it. On
     /// failure gives up writing (fail, with `what`) and answers false.
     bool run_write(sqlite_statement& s, sqlite_status bound, std::string_view what);
@@ -70,7 +91,12 @@ class sqlite_history_store final : public history_store {
     sqlite_db db_;
     std::unique_ptr<statements> statements_;  ///< destroyed before db_, as they must be
     history_store_stats stats_;
-    std::uint64_t uncommitted_ = 0;  ///< appends in the open transaction
+    /// Rooms appended to since the last flush first (`buffers_in_use_` of them), then emptied
+    /// buffers kept with their capacity for the next turn. Searched in a line: a turn holds the
+    /// messages of a few rooms.
+    std::vector<room_buffer> buffers_;
+    std::size_t buffers_in_use_ = 0;
+    std::uint64_t uncommitted_ = 0;  ///< appends buffered or in the open transaction
     std::uint64_t ids_noted_ = 0;    ///< the high_water mark written to meta
     /// How far ahead of the ids handed out the high_water mark is set.
     static constexpr std::uint64_t ids_reserved_ahead = 1'000;
@@ -79,13 +105,16 @@ class sqlite_history_store final : public history_store {
 
 /// What history_maintenance does, and how often.
 struct history_retention {
-    /// Messages older than this are pruned; zero: kept whatever their age.
+    /// Messages older than this are pruned; zero: kept whatever their age. A room's messages go
+    /// a chunk at a time, when the newest of the chunk is that old.
     std::chrono::milliseconds max_age{std::chrono::hours(24 * 30)};
-    /// Beyond this many messages (rooms and private together) the oldest are pruned; 0: no limit.
+    /// Beyond this many messages (rooms and private together) the oldest are pruned, whole
+    /// chunks at a time, so that at most this many are left; 0: no limit.
     std::uint64_t max_rows = 0;
     /// How often to checkpoint and prune.
     std::chrono::milliseconds interval{1000};
-    /// Rows deleted per transaction, so that the loop's own commit never waits long for the lock.
+    /// Rows (a room's chunk of messages, or a private message) deleted per transaction, so that
+    /// the loop's own commit never waits long for the lock.
     std::size_t rows_per_chunk = 500;
 };
 

@@ -94,13 +94,24 @@ idv ids(const history_page& p) {
     return out;
 }
 
+/// How often a test commits while it appends: a commit packs each room's messages since the
+/// last into one chunk.
+enum class commits {
+    once,      ///< one chunk per room
+    each,      ///< one chunk per message: pruning, which takes whole chunks, then takes messages
+    every_3rd  ///< chunks of one or two messages of a room, ending in the middle of pages
+};
+
 /// Ids 1..10: odd ones in #Lobby (key lobby), even ones in #dev, sent at id seconds.
-void fill_two_rooms(history_store& store) {
+void fill_two_rooms(history_store& store, commits how = commits::once) {
     for (std::uint64_t id = 1; id <= 10; ++id) {
         if (id % 2 == 1) {
             store.append_room("#lobby", room_msg(id, "#Lobby", "Ann", "l" + std::to_string(id)));
         } else {
             store.append_room("#dev", room_msg(id, "#dev", "Bob", "d" + std::to_string(id)));
+        }
+        if (how == commits::each || (how == commits::every_3rd && id % 3 == 0)) {
+            store.commit();
         }
     }
     store.commit();
@@ -194,8 +205,9 @@ TEST_CASE("history store: a file database is in WAL mode", "[history][sqlite]") 
 
 TEST_CASE("history store: pages before and after an id, with more and complete",
           "[history][sqlite]") {
+    const auto how = GENERATE(commits::once, commits::each, commits::every_3rd);
     auto store = open_store(":memory:");
-    fill_two_rooms(*store);
+    fill_two_rooms(*store, how);
 
     auto p = store->room_before("#lobby", UINT64_MAX, 2);
     CHECK(ids(p) == idv{7, 9});
@@ -238,7 +250,7 @@ TEST_CASE("history store: pruning by age, on a second connection, turns the page
     temp_dir dir;
     const auto path = dir.file("h.db");
     auto store = open_store(path);
-    fill_two_rooms(*store);
+    fill_two_rooms(*store, commits::each);
     store->append_private("ann", "bob", priv_msg(11, "Ann", "p11"));
     store->commit();
 
@@ -293,8 +305,8 @@ TEST_CASE("history store: pruning beyond max_rows counts rooms and private messa
         } else {
             store->append_private("ann", "bob", priv_msg(id, "Ann", "p"));
         }
+        store->commit();
     }
-    store->commit();
 
     auto db = open_db(path);
     // No age limit; keep the newest 3 (8, 9, 10), in chunks of 2 (1-2, 3-4, 5-6, 7).
@@ -357,6 +369,171 @@ TEST_CASE(
     p = store->missed(rooms, "dave", "dave", 0, 10);
     CHECK(ids(p) == idv{1, 2, 4, 6, 9});
     CHECK(p.status == page_status::complete);
+}
+
+namespace {
+
+/// The rows of room_chunks, oldest first, as "room_key first_id-last_id count" joined by ", ".
+std::string chunk_rows(sqlite_db& db) {
+    auto s = db.prepare(
+        "SELECT group_concat(room_key || ' ' || first_id || '-' || last_id || ' ' || count, ', ') "
+        "FROM (SELECT * FROM room_chunks ORDER BY last_id)");
+    REQUIRE(s.ok());
+    REQUIRE(s.value().step().value() == sqlite_step::row);
+    return std::string(s.value().column_text(0));
+}
+
+}  // namespace
+
+TEST_CASE("history store: a room's messages of one commit are one row, pruned whole",
+          "[history][sqlite]") {
+    temp_dir dir;
+    const auto path = dir.file("h.db");
+    auto store = open_store(path);
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        store->append_room("#a", room_msg(id, "#a", "Ann", "a"));
+    }
+    store->append_room("#b", room_msg(4, "#b", "Bob", "b"));
+    store->commit();
+    store->append_room("#a", room_msg(5, "#a", "Ann", "a"));
+    store->commit();
+    CHECK(store->stats().messages_stored == 5);
+    CHECK(store->stats().commits == 2);
+
+    auto db = open_db(path);
+    CHECK(chunk_rows(db) == "#a 1-3 3, #b 4-4 1, #a 5-5 1");
+
+    // At 3.5 s with a 1 s age limit, ids 1 and 2 are too old, but 3 is not: their chunk stays.
+    const auto one_second = std::chrono::milliseconds(1000);
+    REQUIRE(history_maintenance::run_once(db, retention(one_second, 0), 3'500).ok());
+    CHECK(chunk_rows(db) == "#a 1-3 3, #b 4-4 1, #a 5-5 1");
+    CHECK(store->room_after("#a", 0, 10).status == page_status::complete);
+    // At 4.5 s all three are: the chunk goes whole, and #a's mark is its last id.
+    REQUIRE(history_maintenance::run_once(db, retention(one_second, 0), 4'500).ok());
+    CHECK(chunk_rows(db) == "#b 4-4 1, #a 5-5 1");
+    auto p = store->room_after("#a", 0, 10);
+    CHECK(ids(p) == idv{5});
+    CHECK(p.status == page_status::gap);
+    p = store->room_after("#a", 3, 10);
+    CHECK(ids(p) == idv{5});
+    CHECK(p.status == page_status::complete);
+
+    // Beyond max_rows the oldest chunks go until at most max_rows messages are left, a chunk that
+    // reaches past the excess whole: of 5 (4, 5, 6-8), 3 kept leaves 6-8, and 2 kept nothing.
+    for (std::uint64_t id = 6; id <= 8; ++id) {
+        store->append_room("#c", room_msg(id, "#c", "Carol", "c"));
+    }
+    store->commit();
+    REQUIRE(history_maintenance::run_once(db, retention(std::chrono::milliseconds(0), 3), 0).ok());
+    CHECK(chunk_rows(db) == "#c 6-8 3");
+    REQUIRE(history_maintenance::run_once(db, retention(std::chrono::milliseconds(0), 2), 0).ok());
+    CHECK(chunk_rows(db).empty());
+    p = store->room_before("#c", UINT64_MAX, 10);
+    CHECK(p.messages.empty());
+    CHECK(p.status == page_status::gap);
+    CHECK(store->max_id() == 8);
+}
+
+TEST_CASE("history store: reads see every append of the open turn, whatever chunks it makes",
+          "[history][sqlite]") {
+    temp_dir dir;
+    const auto path = dir.file("h.db");
+    auto store = open_store(path);
+    store->append_room("#a", room_msg(1, "#a", "Ann", "one"));
+    store->append_room("#a", room_msg(2, "#a", "Ann", "two"));
+    CHECK(ids(store->room_after("#a", 0, 10)) == idv{1, 2});
+    CHECK(store->pending());
+    // After a read wrote the buffer out, the turn goes on in a chunk of its own; a room made
+    // again under another spelling within the turn starts one too.
+    store->append_room("#a", room_msg(3, "#a", "Ann", "three"));
+    store->append_room("#a", room_msg(4, "#A", "Ann", "four"));
+    const auto p = store->room_before("#a", UINT64_MAX, 10);
+    REQUIRE(ids(p) == idv{1, 2, 3, 4});
+    CHECK(p.messages[2].room == "#a");
+    CHECK(p.messages[3].room == "#A");
+    CHECK(p.messages[3].text == "four");
+    store->commit();
+    CHECK_FALSE(store->pending());
+    CHECK(store->stats().messages_stored == 4);
+    CHECK(store->stats().commits == 1);
+
+    // A burst in one room is cut into chunks of 32 KiB or so; pages cross their ends.
+    const std::string body(100, 'x');
+    for (std::uint64_t id = 5; id < 1005; ++id) {
+        store->append_room("#big", room_msg(id, "#big", "Ann", body + std::to_string(id)));
+    }
+    CHECK(store->max_id() == 1004);
+    store->commit();
+    auto db = open_db(path);
+    CHECK_THAT(chunk_rows(db), Catch::StartsWith("#a 1-2 2, #a 3-3 1, #a 4-4 1, #big 5-"));
+    auto count = db.prepare("SELECT count(*), sum(count) FROM room_chunks WHERE room_key = '#big'");
+    REQUIRE(count.ok());
+    REQUIRE(count.value().step().value() == sqlite_step::row);
+    CHECK(count.value().column_int64(0) == 4);
+    CHECK(count.value().column_int64(1) == 1000);
+
+    const auto all = store->room_after("#big", 0, 5000);
+    REQUIRE(all.messages.size() == 1000);
+    CHECK(all.status == page_status::complete);
+    for (std::size_t i = 0; i < all.messages.size(); ++i) {
+        CHECK(all.messages[i].id == i + 5);
+        CHECK(all.messages[i].text == body + std::to_string(i + 5));
+    }
+    for (std::uint64_t before = 6; before <= 1004; before += 37) {
+        const auto page = store->room_before("#big", before, 50);
+        REQUIRE_FALSE(page.messages.empty());
+        CHECK(page.messages.back().id == before - 1);
+        CHECK(page.messages.size() == std::min<std::uint64_t>(50, before - 5));
+        CHECK(page.status == (before - 5 > 50 ? page_status::more : page_status::complete));
+        const auto after = store->room_after("#big", before, 50);
+        CHECK(after.messages.size() == std::min<std::uint64_t>(50, 1004 - before));
+        if (!after.messages.empty()) {
+            CHECK(after.messages.front().id == before + 1);
+        }
+    }
+}
+
+TEST_CASE("history store: a corrupt chunk reads as a gap, never a crash", "[history][sqlite]") {
+    temp_dir dir;
+    const auto path = dir.file("h.db");
+    auto store = open_store(path);
+    // Chunks 1-2, 3-4, 5-6 of #a.
+    for (std::uint64_t id = 1; id <= 6; ++id) {
+        store->append_room("#a", room_msg(id, "#a", "Ann", "a"));
+        if (id % 2 == 0) {
+            store->commit();
+        }
+    }
+    auto db = open_db(path);
+    const std::vector<std::string> rooms{"#a"};
+
+    SECTION("a blob that does not decode") {
+        REQUIRE(db.exec("UPDATE room_chunks SET data = x'0102' WHERE last_id = 4").ok());
+        auto p = store->room_before("#a", UINT64_MAX, 10);
+        CHECK(ids(p) == idv{5, 6});
+        CHECK(p.status == page_status::gap);
+        p = store->room_after("#a", 0, 10);
+        CHECK(ids(p) == idv{1, 2});
+        CHECK(p.status == page_status::gap);
+        p = store->room_after("#a", 4, 10);
+        CHECK(ids(p) == idv{5, 6});
+        CHECK(p.status == page_status::complete);
+        p = store->missed(rooms, "bob", "bob", 0, 10);
+        CHECK(ids(p) == idv{1, 2});
+        CHECK(p.status == page_status::gap);
+    }
+    SECTION("a blob that decodes to other than its row says") {
+        REQUIRE(db.exec("UPDATE room_chunks SET count = 3 WHERE last_id = 4").ok());
+        CHECK(store->room_after("#a", 0, 10).status == page_status::gap);
+        REQUIRE(db.exec("UPDATE room_chunks SET count = 2, first_id = 2 WHERE last_id = 4").ok());
+        CHECK(store->room_after("#a", 0, 10).status == page_status::gap);
+        REQUIRE(db.exec("UPDATE room_chunks SET first_id = 3 WHERE last_id = 4").ok());
+        CHECK(store->room_after("#a", 0, 10).status == page_status::complete);
+    }
+    // Writing goes on.
+    store->append_room("#a", room_msg(7, "#a", "Ann", "a"));
+    store->commit();
+    CHECK_FALSE(store->stats().failed);
 }
 
 TEST_CASE("history store: topics round-trip, are replaced, and go when cleared",

@@ -70,10 +70,11 @@ std::vector<std::string> schema_objects(sqlite_db& db) {
     return names;
 }
 
-void insert_room_message(sqlite_db& db, std::int64_t id) {
+/// A chunk holding the one message `id` (its blob a placeholder: the schema tests read no blob).
+void insert_room_chunk(sqlite_db& db, std::int64_t id) {
     auto insert = db.prepare(
-        "INSERT INTO room_messages(id, room_key, room, kind, at_ms, sender, text) "
-        "VALUES (?, 'lobby', 'Lobby', 0, 1, 'ann', 'hi')");
+        "INSERT INTO room_chunks(last_id, room_key, first_id, count, last_at_ms, data) "
+        "VALUES (?1, 'lobby', ?1, 1, 1, x'00')");
     REQUIRE(insert.ok());
     REQUIRE(insert.value().bind(1, id).ok());
     auto step = insert.value().step();
@@ -290,8 +291,8 @@ TEST_CASE("history schema: migrate creates version 1 on a fresh database", "[sql
     CHECK(chat::history_schema_version == 1);
     CHECK(schema_objects(db) ==
           std::vector<std::string>{"meta", "private_messages", "private_messages_by_recipient",
-                                   "resume_tokens", "resume_tokens_by_expiry", "room_messages",
-                                   "room_messages_by_room", "room_pruned", "topics"});
+                                   "resume_tokens", "resume_tokens_by_expiry", "room_chunks",
+                                   "room_chunks_by_room", "room_pruned", "topics"});
     // The pruning marks start at 0.
     auto marks = db.prepare("SELECT group_concat(key || '=' || value, ' ') FROM meta");
     REQUIRE(marks.ok());
@@ -304,7 +305,7 @@ TEST_CASE("history schema: migrating twice is a no-op", "[sqlite][history]") {
     {
         auto db = open_or_fail(file.path());
         REQUIRE(chat::migrate(db).ok());
-        insert_room_message(db, 5);
+        insert_room_chunk(db, 5);
         REQUIRE(chat::migrate(db).ok());
     }
     auto db = open_or_fail(file.path());
@@ -360,15 +361,15 @@ TEST_CASE("history schema: max_stored_id covers rooms and private messages", "[s
     auto db = open_or_fail(":memory:");
     REQUIRE(chat::migrate(db).ok());
     CHECK(chat::max_stored_id(db).value() == 0);
-    insert_room_message(db, 3);
-    insert_room_message(db, 41);
+    insert_room_chunk(db, 3);
+    insert_room_chunk(db, 41);
     CHECK(chat::max_stored_id(db).value() == 41);
     REQUIRE(db.exec("INSERT INTO private_messages"
                     "(id, sender_session, recipient_session, at_ms, sender, text) "
                     "VALUES (42, 'ann', 'bob', 2, 'Ann', 'psst')")
                 .ok());
     CHECK(chat::max_stored_id(db).value() == 42);
-    insert_room_message(db, 43);
+    insert_room_chunk(db, 43);
     CHECK(chat::max_stored_id(db).value() == 43);
 }
 
@@ -376,11 +377,11 @@ TEST_CASE("history schema: max_stored_id counts pruned ids, so none is reused",
           "[sqlite][history]") {
     auto db = open_or_fail(":memory:");
     REQUIRE(chat::migrate(db).ok());
-    insert_room_message(db, 7);
+    insert_room_chunk(db, 7);
     REQUIRE(db.exec("UPDATE meta SET value = 50 WHERE key = 'pruned_up_to'").ok());
     CHECK(chat::max_stored_id(db).value() == 50);
-    REQUIRE(db.exec("DELETE FROM room_messages").ok());
+    REQUIRE(db.exec("DELETE FROM room_chunks").ok());
     CHECK(chat::max_stored_id(db).value() == 50);
-    insert_room_message(db, 51);
+    insert_room_chunk(db, 51);
     CHECK(chat::max_stored_id(db).value() == 51);
 }
