@@ -108,6 +108,12 @@ sqlite_result<std::unique_ptr<sqlite_history_store>> sqlite_history_store::open(
         }
         (*prepared).*member = std::move(statement.value());
     }
+    // New ids continue above the largest stored: a file whose largest id cannot be read (a
+    // damaged page) would have them start again at 1 and collide. Refused at start, like a file
+    // that is no database at all.
+    if (auto id = max_stored_id(db); !id) {
+        return at_path(path, "damaged, cannot read the largest message id: ", id.error());
+    }
     return std::unique_ptr<sqlite_history_store>(
         new sqlite_history_store(std::move(db), std::move(prepared)));
 }
