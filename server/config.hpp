@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -51,5 +52,14 @@ struct server_config {
     std::string log_level = "info";
     std::string log_file;  ///< empty: stderr
 };
+
+/// Bytes a resume's replay may queue for its peer before the next part waits, and the most one
+/// history page or join replay sends: a quarter of --max-send-queue, at most 256 KiB. A replay
+/// of long lines must not get its own reader dropped as a slow consumer; the connection core
+/// stops a part there and the session asks for the next once the queue is back under it.
+inline std::size_t replay_byte_budget(const server_config& c) {
+    constexpr std::size_t most = std::size_t{256} * 1024;
+    return c.max_send_queue == 0 ? most : std::min(most, c.max_send_queue / 4);
+}
 
 }  // namespace chat

@@ -30,12 +30,6 @@ constexpr std::size_t max_held_notices = 4096;
 /// fast they come); past it, the line is refused.
 constexpr std::size_t max_waiting_bytes = std::size_t{64} * 1024;
 
-/// Bytes a replay part or a history page may queue for the peer: a page of long lines must not
-/// push its asker past --max-send-queue and get it dropped as a slow consumer.
-std::size_t replay_byte_budget(const server_config& c) {
-    return c.max_send_queue == 0 ? std::size_t{256} * 1024 : c.max_send_queue / 4;
-}
-
 std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -831,7 +825,7 @@ void connection::resume(const resume_request& req) {
     std::optional<resume_record> record;
     if (holder == nullptr) {
         // Not a session that is alive or in its grace: one that ended, or from before a restart.
-        record = hub_.tokens.find(req.token, epoch_ms(std::chrono::system_clock::now()));
+        record = hub_.tokens.find(hash, epoch_ms(std::chrono::system_clock::now()));
         if (!record || name_key(record->name) != name_key(req.name)) {
             send_error(protocol_error::resume_failed, reply_text::resume_unknown());
             return;

@@ -90,18 +90,12 @@ void history::room_closed(const std::string& room_key) {
     }
 }
 
-bool history::store_writable() {
-    if (store_ == nullptr || store_failed_) {
-        return false;
-    }
-    if (store_->stats().failed) {
-        // A commit failed (the appends went through): what was lost is not known, so every
-        // resume from now on says gap. What comes next is kept in memory only.
+bool history::note_store_failure(std::uint64_t first_lost) {
+    if (!store_failed_ && store_->stats().failed) {
         store_failed_ = true;
-        failed_at_ = UINT64_MAX;
-        return false;
+        failed_at_ = first_lost;
     }
-    return true;
+    return store_failed_;
 }
 
 void history::sweep_order() {
@@ -116,11 +110,8 @@ void history::sweep_order() {
 
 void history::record_room(room_history& ring, std::string_view room_key, stored_message m) {
     if (store_writable()) {
+        // Buffered until the commit, which is where a disk failure shows (see commit).
         store_->append_room(room_key, m);
-        if (store_->stats().failed && !store_failed_) {
-            store_failed_ = true;
-            failed_at_ = m.id;
-        }
     }
     const std::uint64_t id = m.id;
     bytes_ += room_history::footprint(m);
@@ -138,11 +129,9 @@ void history::record_private(std::string_view sender_session, std::string_view r
                              stored_message m) {
     if (store_writable()) {
         store_->append_private(sender_session, recipient_session, m);
-        if (!store_->stats().failed) {
+        if (!note_store_failure(m.id)) {
             return;
         }
-        store_failed_ = true;
-        failed_at_ = m.id;
     }
     const std::size_t counted = room_history::footprint(m) + recipient_session.size();
     bytes_ += counted;

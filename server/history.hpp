@@ -55,10 +55,11 @@ class history {
     /// Commits what was recorded, if anything, and that ids up to `last_id` were handed out:
     /// called before any socket write.
     void commit(std::uint64_t last_id) {
-        if (store_ != nullptr && (store_->pending() || last_id > ids_noted_)) {
+        if (store_writable() && (store_->pending() || last_id > ids_noted_)) {
             store_->note_ids_up_to(last_id);  // writes only once per block of ids
             ids_noted_ = last_id;
             store_->commit();
+            note_store_failure(UINT64_MAX);  // what the failed commit held is not known
         }
     }
 
@@ -95,7 +96,10 @@ class history {
     /// Forgets the oldest messages in memory until the budget holds.
     void enforce_budget();
     /// Whether appends go to the store: there is one and it has not given up writing.
-    bool store_writable();
+    bool store_writable() const { return store_ != nullptr && !store_failed_; }
+    /// After a write to the store: if it has given up (disk full, I/O error), keeps everything
+    /// in memory from now on, and resumes from before `first_lost` say gap. True when it failed.
+    bool note_store_failure(std::uint64_t first_lost);
     /// Drops the entries of order_ whose message is gone, once it has grown past sweep_at_.
     void sweep_order();
     void forget_ring(room_history& ring);

@@ -97,8 +97,7 @@ void resume_tokens::keep(resume_record r) {
     records_.emplace(key, std::move(r));
 }
 
-std::optional<resume_record> resume_tokens::find(std::string_view token, std::int64_t now_ms) {
-    const token_hash hash = hash_token(token);
+std::optional<resume_record> resume_tokens::find(const token_hash& hash, std::int64_t now_ms) {
     std::optional<resume_record> found;
     if (const auto it = records_.find(hash); it != records_.end()) {
         found = it->second;

@@ -48,8 +48,8 @@ class resume_tokens {
     /// the end of its time to live once it has ended (kept here too).
     void update(const token_hash& hash, std::string_view name, std::vector<std::string> rooms,
                 std::int64_t expires_ms, std::uint64_t first_id, std::string session);
-    /// The record of `token` if it is good at `now_ms`, left in place.
-    std::optional<resume_record> find(std::string_view token, std::int64_t now_ms);
+    /// The record of the token whose hash is `hash` if it is good at `now_ms`, left in place.
+    std::optional<resume_record> find(const token_hash& hash, std::int64_t now_ms);
     /// Forgets `hash`: the token has been used (or its session resumed).
     void erase(const token_hash& hash);
     /// Forgets every token expired at `now_ms`.

@@ -282,7 +282,7 @@ void session::after_write() {
         stalled_since_ = clock::time_point{};  // caught up: a later fall behind starts afresh
         pressure_caused_ = clock::duration::zero();
     }
-    if (replay_waits_for_room_ && out_.bytes() < replay_mark()) {
+    if (replay_waits_for_room_ && out_.bytes() < replay_byte_budget(ctx_.config)) {
         replay_waits_for_room_ = false;
         continue_later();
     }
@@ -295,17 +295,12 @@ void session::refuse_output(close_reason reason) {
     asio::post(ctx_.io, [self = shared_from_this(), reason] { self->close(reason); });
 }
 
-std::size_t session::replay_mark() const {
-    const std::size_t limit = ctx_.config.max_send_queue;
-    return limit == 0 ? eager_write_bytes : std::min(eager_write_bytes, limit / 4);
-}
-
 void session::continue_later() {
     // The next part of a resume's replay once this peer has taken most of the last: a replay
     // must neither hold the loop nor fill the queue up to the slow-consumer limit. With more
     // queued than that, after_write asks again once the socket has taken enough: no timer, no
     // polling, and a peer that never reads is left to the stall and idle limits.
-    if (out_.bytes() >= replay_mark()) {
+    if (out_.bytes() >= replay_byte_budget(ctx_.config)) {
         replay_waits_for_room_ = true;
         return;
     }

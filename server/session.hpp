@@ -120,8 +120,6 @@ class session final : public transport,
     /// Resets the stall clock once the queue is back under the soft mark, and goes on with a
     /// resume's replay once the queue has room for its next part.
     void after_write();
-    /// Queued bytes under which a resume's replay may add its next part.
-    std::size_t replay_mark() const;
     /// Drops all output and closes from a fresh handler: safe inside a broadcast.
     void refuse_output(close_reason reason);
     void schedule_flush();

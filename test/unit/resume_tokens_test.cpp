@@ -30,9 +30,9 @@ TEST_CASE("ended sessions' tokens expire, and are found until then", "[tokens]")
     resume_tokens tokens(nullptr);
     const std::string t = new_resume_token();
     tokens.update(hash_token(t), "alice", {"#lobby"}, 1000, 0, "s");
-    REQUIRE(tokens.find(t, 999).has_value());
-    CHECK(tokens.find(t, 999)->rooms == std::vector<std::string>{"#lobby"});
-    CHECK_FALSE(tokens.find(t, 1000).has_value());  // expired: and forgotten
+    REQUIRE(tokens.find(hash_token(t), 999).has_value());
+    CHECK(tokens.find(hash_token(t), 999)->rooms == std::vector<std::string>{"#lobby"});
+    CHECK_FALSE(tokens.find(hash_token(t), 1000).has_value());  // expired: and forgotten
     CHECK(tokens.size() == 0);
     tokens.update(hash_token(t), "alice", {}, 5000, 0, "s");
     tokens.expire(5000);
@@ -53,7 +53,7 @@ TEST_CASE("past the cap the token that expires first goes, store and all", "[tok
                       "s");
     }
     CHECK(tokens.size() == resume_tokens::max_records);
-    CHECK_FALSE(tokens.find(first, 0).has_value());
+    CHECK_FALSE(tokens.find(hash_token(first), 0).has_value());
     CHECK_FALSE(store.value()->find_token(hash_token(first)).has_value());
-    CHECK(tokens.find(std::to_string(resume_tokens::max_records + 2), 0).has_value());
+    CHECK(tokens.find(hash_token(std::to_string(resume_tokens::max_records + 2)), 0).has_value());
 }
